@@ -1,0 +1,77 @@
+"""What a node sees while it runs: the engine implements this protocol."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class StateStore(Protocol):
+    """Durable key/value state owned by one node of one workflow (e.g. a poll cursor)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def set(self, key: str, value: Any) -> None: ...
+
+
+class ConnectionHandle(Protocol):
+    """A configured connection to a remote system, with its secrets decrypted in memory.
+
+    Secrets are only reachable through :meth:`secret`; they never appear in
+    ``repr`` or in anything the engine stores.
+    """
+
+    id: str
+    kind: str
+    name: str
+    base_url: str
+    settings: Mapping[str, Any]
+
+    def secret(self, name: str) -> str | None: ...
+
+    def update_secrets(self, **values: str | None) -> None:
+        """Persist rotated secrets (e.g. a refreshed OAuth token pair)."""
+
+    def mark_needs_reauth(self, reason: str) -> None:
+        """Flag the connection so people see it must be authorised again."""
+
+
+class NodeContext(Protocol):
+    """Everything a node may use besides its input item."""
+
+    #: Identifiers, for logs and idempotency keys.
+    run_id: str
+    workflow_id: str
+    node_id: str
+    #: 1 on the first try, 2 on the first retry, ...
+    attempt: int
+    #: The node's configuration, already validated against its config schema.
+    config: Mapping[str, Any]
+    #: The payload of the event that started this run.
+    trigger: Any
+    logger: logging.Logger
+
+    def connection(self) -> ConnectionHandle:
+        """The connection named by ``config["connection"]``.
+
+        Raises:
+            PermanentError: the node has no connection configured, or it does not exist.
+        """
+        ...
+
+    def state(self) -> StateStore:
+        """Durable state for this node of this workflow (shared by all its runs)."""
+        ...
+
+    def idempotency_key(self, *business_key: str) -> str:
+        """A stable key for an effect: workflow + node + the given business key parts.
+
+        The same workflow, node and business key always give the same key, so a
+        retried or replayed run repeats the same effect, never a second one.
+        """
+        ...
+
+    def log(self, message: str, **data: Any) -> None:
+        """Record a line on the node run, visible in the run detail and live view."""
+        ...

@@ -1,0 +1,114 @@
+"""The engine's implementation of :class:`connectors.sdk.context.NodeContext`."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.sdk.errors import PermanentError
+from connectors.sdk.handles import StoredConnection
+from connectors.sdk.models import Connection
+from engine.models import NodeState
+
+logger = logging.getLogger("ledgerline.nodes")
+
+
+class DatabaseStateStore:
+    """Node state kept in :class:`~engine.models.NodeState`, written at once."""
+
+    def __init__(self, workflow_id: str, node_id: str) -> None:
+        self._workflow_id = workflow_id
+        self._node_id = node_id
+
+    def _row(self) -> NodeState:
+        row, _ = NodeState.objects.get_or_create(workflow_id=self._workflow_id, node_id=self._node_id)
+        return row
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._row().data.get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        with transaction.atomic():
+            row, _ = NodeState.objects.select_for_update().get_or_create(
+                workflow_id=self._workflow_id, node_id=self._node_id
+            )
+            row.data = {**row.data, key: value}
+            row.save(update_fields=["data", "updated_at"])
+
+
+def effect_key(workflow_id: str, node_id: str, *business_key: str) -> str:
+    """Idempotency key of an effect: the same flow, node and business key give the same key."""
+    raw = "\x1f".join([workflow_id, node_id, *business_key])
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+class EngineContext:
+    """What one node execution sees; built fresh for every attempt."""
+
+    def __init__(
+        self,
+        *,
+        run_id: str,
+        workflow_id: str,
+        organization_id: int,
+        node_id: str,
+        attempt: int,
+        config: Mapping[str, Any],
+        trigger: Any,
+        connection_kind: str | None,
+    ) -> None:
+        self.run_id = run_id
+        self.workflow_id = workflow_id
+        self.node_id = node_id
+        self.attempt = attempt
+        self.config = config
+        self.trigger = trigger
+        self.logger = logger
+        self.logs: list[dict[str, Any]] = []
+        self._organization_id = organization_id
+        self._connection_kind = connection_kind
+        self._connection: StoredConnection | None = None
+
+    def connection(self) -> StoredConnection:
+        if self._connection is None:
+            self._connection = load_connection(
+                self.config.get("connection"), organization_id=self._organization_id, kind=self._connection_kind
+            )
+        return self._connection
+
+    def state(self) -> DatabaseStateStore:
+        return DatabaseStateStore(self.workflow_id, self.node_id)
+
+    def idempotency_key(self, *business_key: str) -> str:
+        return effect_key(self.workflow_id, self.node_id, *business_key)
+
+    def log(self, message: str, **data: Any) -> None:
+        self.logs.append({"at": timezone.now().isoformat(), "message": message, "data": data})
+
+
+def load_connection(connection_id: Any, *, organization_id: int, kind: str | None) -> StoredConnection:
+    """The organisation's connection ``connection_id`` of the expected kind.
+
+    Raises:
+        PermanentError: missing, unknown, of another organisation or of the wrong kind.
+    """
+    if not connection_id:
+        raise PermanentError("choose a connection for this node", code="connection_missing", field="config.connection")
+    try:
+        row = Connection.objects.get(pk=connection_id, organization_id=organization_id)
+    except (Connection.DoesNotExist, ValueError, TypeError):
+        raise PermanentError(
+            f"connection {connection_id} does not exist", code="connection_unknown", field="config.connection"
+        ) from None
+    if kind and row.kind != kind:
+        raise PermanentError(
+            f"connection {row.name!r} is a {row.kind} connection; this node needs {kind}",
+            code="connection_kind",
+            field="config.connection",
+        )
+    return StoredConnection(row)

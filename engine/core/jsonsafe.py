@@ -1,0 +1,35 @@
+"""Making node outputs storable as JSON without losing money precision."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-compatible copy of ``value``.
+
+    Decimals become strings (``"19.99"``) so no amount is ever rounded through a
+    float; dates become ISO 8601 strings; tuples and sets become lists.
+
+    Raises:
+        TypeError: a value that has no JSON form (the message names its type).
+    """
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_json(item) for item in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"a node returned a {type(value).__name__}, which has no JSON form")

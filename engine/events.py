@@ -1,0 +1,91 @@
+"""Run events: stored in order, then pushed to the Channels groups after commit.
+
+Only the worker holding a run's lease writes its events, so the per-run
+sequence number is kept on the run row and advanced in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from engine.models import Run, RunEvent
+
+logger = logging.getLogger(__name__)
+
+
+def run_group(run_id: object) -> str:
+    return f"run.{run_id}"
+
+
+def workflow_group(workflow_id: object) -> str:
+    return f"workflow.{workflow_id}"
+
+
+def serialize_event(event: RunEvent) -> dict[str, Any]:
+    """The wire form of an event (websocket messages and the events API)."""
+    return {
+        "id": event.pk,
+        "seq": event.seq,
+        "run_id": str(event.run_id),
+        "workflow_id": str(event.workflow_id),
+        "type": event.type,
+        "node_id": event.node_id or None,
+        "at": event.at.isoformat(),
+        "payload": event.payload,
+    }
+
+
+def record_events(run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> list[RunEvent]:
+    """Store ``(type, node_id, payload)`` entries for ``run`` and publish them on commit.
+
+    Must be called inside the transaction that made the state change, so an
+    event exists exactly when its change does.
+    """
+    now = timezone.now()
+    events = []
+    for event_type, node_id, payload in entries:
+        run.last_seq += 1
+        events.append(
+            RunEvent(
+                run=run,
+                workflow_id=run.workflow_id,
+                seq=run.last_seq,
+                type=event_type,
+                node_id=node_id,
+                payload=payload,
+                at=now,
+            )
+        )
+    if not events:
+        return []
+    RunEvent.objects.bulk_create(events)
+    Run.objects.filter(pk=run.pk).update(last_seq=run.last_seq)
+    if events[0].pk is None:  # a database that does not return ids from bulk inserts
+        events = list(RunEvent.objects.filter(run=run, seq__gte=events[0].seq).order_by("seq"))
+    messages = [serialize_event(event) for event in events]
+    transaction.on_commit(lambda: publish(messages))
+    return events
+
+
+def publish(messages: list[dict[str, Any]]) -> None:
+    """Send events to the run's and the workflow's groups; a failure only logs.
+
+    Events are durable, so a client that missed a message replays it from the
+    database when it reconnects.
+    """
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+    try:
+        for message in messages:
+            for group in (run_group(message["run_id"]), workflow_group(message["workflow_id"])):
+                async_to_sync(layer.group_send)(group, {"type": "run.event", "event": message})
+    except Exception:  # noqa: BLE001 - live delivery is best effort; the database has the events
+        logger.warning("could not publish run events to the channel layer", exc_info=True)

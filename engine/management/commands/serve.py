@@ -1,0 +1,41 @@
+"""``manage.py serve``: the ASGI server, plus the worker and scheduler in embedded mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from daphne.cli import CommandLineInterface
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from engine.worker import SchedulerThread, start_embedded_worker
+
+
+class Command(BaseCommand):
+    help = "Serve Ledgerline over HTTP and websockets (with the in-process worker in embedded mode)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-scheduler", action="store_true", help="do not poll triggers in this process")
+        parser.add_argument("--worker-threads", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = None
+        if settings.LEDGERLINE_EMBEDDED_WORKER:
+            worker = start_embedded_worker(options["worker_threads"])
+        scheduler = None
+        if not options["no_scheduler"]:
+            scheduler = SchedulerThread()
+            scheduler.start()
+        self.stdout.write(f"Ledgerline is serving on http://{options['host']}:{options['port']}/", ending="\n")
+        self.stdout.flush()
+        try:
+            CommandLineInterface().run(
+                ["-b", options["host"], "-p", str(options["port"]), "--proxy-headers", "ledgerline.asgi:application"]
+            )
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
+            if worker is not None:
+                worker.stop()

@@ -1,0 +1,127 @@
+"""Durable run state: runs, node runs, their ordered events, trigger state and webhooks.
+
+Runs refer to workflow versions by the string reference ``designer.WorkflowVersion``;
+engine code reads the version's document and never imports the designer.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from engine.core.states import NodeStatus, RunStatus
+
+
+class Run(models.Model):
+    """One event flowing through one workflow version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey("designer.Workflow", on_delete=models.CASCADE, related_name="runs")
+    workflow_version = models.ForeignKey("designer.WorkflowVersion", on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in RunStatus], default=RunStatus.PENDING)
+    trigger_node_id = models.CharField(max_length=64, blank=True, default="")
+    #: The event's id at its source; unique per workflow and trigger node (deduplication).
+    event_key = models.CharField(max_length=255, null=True, blank=True)
+    input = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    #: Set on child runs made by a fan-out, and on retries/replays.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    #: For a replay: node outputs before this node are copied from ``parent``.
+    replay_from_node = models.CharField(max_length=64, blank=True, default="")
+    triggered_by = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    #: When a WAITING run should be picked up again.
+    wake_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    #: How many times a worker died while holding this run (poison detection).
+    crash_count = models.PositiveIntegerField(default=0)
+    last_seq = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "trigger_node_id", "event_key"],
+                condition=Q(event_key__isnull=False),
+                name="unique_run_per_event",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["workflow", "-created_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class NodeRun(models.Model):
+    """One node's execution within a run (all its attempts)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="node_runs")
+    node_id = models.CharField(max_length=64)
+    node_type = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in NodeStatus], default=NodeStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    input = models.JSONField(null=True, blank=True)
+    #: ``{port: value}`` for the ports the node emitted on.
+    output = models.JSONField(null=True, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    logs = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["run", "node_id"], name="unique_node_run")]
+
+
+class RunEvent(models.Model):
+    """An ordered state change of a run; the websocket streams and replays these."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    workflow = models.ForeignKey("designer.Workflow", on_delete=models.CASCADE, related_name="run_events")
+    seq = models.PositiveIntegerField()
+    type = models.CharField(max_length=40)
+    node_id = models.CharField(max_length=64, blank=True, default="")
+    payload = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="unique_event_seq")]
+        indexes = [models.Index(fields=["workflow", "id"])]
+
+
+class NodeState(models.Model):
+    """Durable state of one node of one workflow, shared by all its runs (poll cursors ...)."""
+
+    workflow = models.ForeignKey("designer.Workflow", on_delete=models.CASCADE, related_name="node_states")
+    node_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_poll_error = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="unique_node_state")]
+
+
+class WebhookEndpoint(models.Model):
+    """The unique URL (``/hooks/<token>/``) of one webhook trigger node, and its signing secret."""
+
+    workflow = models.ForeignKey("designer.Workflow", on_delete=models.CASCADE, related_name="webhooks")
+    node_id = models.CharField(max_length=64)
+    token = models.CharField(max_length=64, unique=True)
+    secret_encrypted = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="unique_webhook_node")]

@@ -1,0 +1,326 @@
+"""Advancing a run: execute its ready nodes in topological order, durably.
+
+One "advance" message holds the run's lease and executes every node that is
+ready, one after the other, committing each node's result before the next
+starts. It stops when the run finishes, fails, or must wait (a retry delay or
+a rate limit): then it schedules the next message with a delay instead of
+sleeping. A worker that dies mid-run loses its lease; the next message (the
+broker's redelivery or the scheduler's sweep) resumes from the last committed
+node, and no succeeded node ever runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.sdk.errors import FailureKind
+from connectors.sdk.registry import node_types
+from engine import leases
+from engine.context import EngineContext
+from engine.core.graph import WorkflowGraph, gather_input, parse_document
+from engine.core.retry import retry_delay
+from engine.core.states import SETTLED_NODE_STATES, NodeStatus, RunStatus
+from engine.dispatch import enqueue_run
+from engine.events import record_events
+from engine.execution import NodeOutcome, execute_node
+from engine.fanout import start_child_runs
+from engine.models import NodeRun, Run
+
+logger = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=256)
+def graph_for_version(version_id: int, document_json: str) -> WorkflowGraph:
+    """Parsed graphs are cached per version: versions never change."""
+    import json
+
+    return parse_document(json.loads(document_json))
+
+
+def load_graph(run: Run) -> WorkflowGraph:
+    import json
+
+    version = run.workflow_version
+    return graph_for_version(version.pk, json.dumps(version.document, sort_keys=True))
+
+
+def advance_run(run_id: str) -> None:
+    """Advance ``run_id`` as far as it can go now (the body of the worker actor)."""
+    owner = leases.new_owner()
+    claimed, held_until = leases.try_claim(run_id, owner)
+    if not claimed:
+        if held_until is not None:
+            # Someone holds the lease: maybe a worker that died. Look again when it expires.
+            wait = max(1.0, (held_until - timezone.now()).total_seconds() + 1.0)
+            enqueue_run(run_id, delay_seconds=wait, on_commit=False)
+        return
+    try:
+        run = Run.objects.select_related("workflow", "workflow_version").get(pk=run_id)
+        RunStepper(run, owner).advance()
+    finally:
+        leases.release(run_id, owner)
+
+
+class RunStepper:
+    """Moves one claimed run forward. Holds the run's in-memory node-run state."""
+
+    def __init__(self, run: Run, owner: str) -> None:
+        self.run = run
+        self.owner = owner
+        self.graph = load_graph(run)
+        self.node_runs: dict[str, NodeRun] = {nr.node_id: nr for nr in run.node_runs.all()}
+        self.trigger_node_id = run.trigger_node_id or self._default_trigger()
+
+    # -- the loop -----------------------------------------------------------------
+
+    def advance(self) -> None:
+        now = timezone.now()
+        if self.run.status == RunStatus.WAITING and self.run.wake_at and self.run.wake_at > now:
+            enqueue_run(str(self.run.pk), delay_seconds=(self.run.wake_at - now).total_seconds(), on_commit=False)
+            return
+        if self.run.crash_count > settings.LEDGERLINE_ENGINE["MAX_RUN_CRASHES"]:
+            self._quarantine()
+            return
+        self._mark_running()
+        while True:
+            if not leases.renew(str(self.run.pk), self.owner):
+                return  # cancelled, or the lease was lost: another worker owns the run now
+            node_id = self._next_ready()
+            if node_id is None:
+                self._finish()
+                return
+            if not self._step(node_id):
+                return
+
+    def _next_ready(self) -> str | None:
+        """The first unsettled node whose predecessors are settled; skips dead branches on the way."""
+        skipped: list[str] = []
+        ready = None
+        for node_id in self.graph.order:
+            if self._settled(node_id):
+                continue
+            if not all(self._settled(pred) for pred in self.graph.predecessors(node_id)):
+                continue
+            if self._is_trigger(node_id):
+                if node_id == self.trigger_node_id:
+                    ready = node_id
+                    break
+                skipped.append(node_id)
+                self._set_local_skip(node_id)
+                continue
+            active, _ = self._input_for(node_id)
+            if active:
+                ready = node_id
+                break
+            skipped.append(node_id)
+            self._set_local_skip(node_id)
+        if skipped:
+            self._persist_skips(skipped)
+        return ready
+
+    def _step(self, node_id: str) -> bool:
+        """Execute one node; True when the run can go on in this message."""
+        node_run = self.node_runs.get(node_id)
+        now = timezone.now()
+        if node_run is not None and node_run.status == NodeStatus.RETRYING and node_run.next_attempt_at:
+            if node_run.next_attempt_at > now:
+                self._wait_until(node_run.next_attempt_at)
+                return False
+        spec = self.graph.nodes[node_id]
+        node_type = node_types.get(spec.type)
+        item = self.run.input if node_id == self.trigger_node_id else self._input_for(node_id)[1]
+        node_run = self._start_node(node_id, spec.type, item)
+        context = EngineContext(
+            run_id=str(self.run.pk),
+            workflow_id=str(self.run.workflow_id),
+            organization_id=self.run.workflow.organization_id,
+            node_id=node_id,
+            attempt=node_run.attempts,
+            config=spec.config,
+            trigger=self.run.input,
+            connection_kind=type(node_type).connection_kind,
+        )
+        outcome = execute_node(node_type, context, item)
+        if outcome.succeeded:
+            self._node_succeeded(node_run, outcome)
+            return True
+        return self._node_failed(node_run, outcome, type(node_type).retry)
+
+    # -- state changes (each in its own transaction, with its events) -------------
+
+    def _mark_running(self) -> None:
+        with transaction.atomic():
+            first = self.run.started_at is None
+            self.run.status = RunStatus.RUNNING
+            self.run.wake_at = None
+            if first:
+                self.run.started_at = timezone.now()
+            Run.objects.filter(pk=self.run.pk).update(status=RunStatus.RUNNING, wake_at=None, started_at=self.run.started_at)
+            if first:
+                record_events(self.run, [("run.started", "", {})])
+
+    def _start_node(self, node_id: str, node_type: str, item: Any) -> NodeRun:
+        now = timezone.now()
+        with transaction.atomic():
+            node_run = self.node_runs.get(node_id)
+            if node_run is None:
+                node_run = NodeRun(run=self.run, node_id=node_id, node_type=node_type)
+            node_run.status = NodeStatus.RUNNING
+            node_run.attempts += 1
+            node_run.input = item
+            node_run.started_at = node_run.started_at or now
+            node_run.next_attempt_at = None
+            node_run.save()
+            self.node_runs[node_id] = node_run
+            record_events(self.run, [("node.started", node_id, {"attempt": node_run.attempts})])
+        return node_run
+
+    def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome) -> None:
+        with transaction.atomic():
+            node_run.status = NodeStatus.SUCCEEDED
+            node_run.output = outcome.output
+            node_run.error = None
+            node_run.logs = [*node_run.logs, *outcome.logs]
+            node_run.finished_at = timezone.now()
+            node_run.save(update_fields=["status", "output", "error", "logs", "finished_at"])
+            events: list[tuple[str, str, dict[str, Any]]] = [
+                ("node.log", node_run.node_id, entry) for entry in outcome.logs
+            ]
+            payload: dict[str, Any] = {"attempt": node_run.attempts, "duration_ms": outcome.duration_ms}
+            if outcome.fanout is not None:
+                children = start_child_runs(self.run, self.graph, node_run, outcome.fanout)
+                payload["child_runs"] = len(children)
+                self._skip_descendants(node_run.node_id, reason="fanned_out")
+            events.append(("node.succeeded", node_run.node_id, payload))
+            record_events(self.run, events)
+
+    def _node_failed(self, node_run: NodeRun, outcome: NodeOutcome, policy: Any) -> bool:
+        kind = outcome.failure_kind
+        delay = None
+        if kind in (FailureKind.TRANSIENT, FailureKind.RATE_LIMITED):
+            delay = retry_delay(policy, node_run.attempts, outcome.retry_after)
+        now = timezone.now()
+        with transaction.atomic():
+            node_run.error = outcome.error
+            node_run.logs = [*node_run.logs, *outcome.logs]
+            if delay is not None:
+                node_run.status = NodeStatus.RETRYING
+                node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
+                node_run.save(update_fields=["status", "error", "logs", "next_attempt_at"])
+                record_events(
+                    self.run,
+                    [("node.retrying", node_run.node_id, {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error})],
+                )
+            else:
+                if kind in (FailureKind.TRANSIENT, FailureKind.RATE_LIMITED) and outcome.error is not None:
+                    outcome.error = {**outcome.error, "gave_up_after_attempts": node_run.attempts}
+                    node_run.error = outcome.error
+                node_run.status = NodeStatus.FAILED
+                node_run.finished_at = now
+                node_run.save(update_fields=["status", "error", "logs", "finished_at"])
+                record_events(self.run, [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})])
+        if delay is not None:
+            self._wait_until(node_run.next_attempt_at or now)
+            return False
+        final = RunStatus.REVIEW if kind == FailureKind.REVIEW else RunStatus.FAILED
+        self._end(final, error={"node_id": node_run.node_id, **(outcome.error or {})})
+        return False
+
+    def _wait_until(self, when: dt.datetime) -> None:
+        with transaction.atomic():
+            Run.objects.filter(pk=self.run.pk).update(status=RunStatus.WAITING, wake_at=when)
+            self.run.status = RunStatus.WAITING
+            record_events(self.run, [("run.waiting", "", {"until": when.isoformat()})])
+        enqueue_run(str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False)
+
+    def _finish(self) -> None:
+        self._end(RunStatus.SUCCEEDED, error=None)
+
+    def _end(self, status: RunStatus, *, error: dict[str, Any] | None) -> None:
+        now = timezone.now()
+        with transaction.atomic():
+            updated = (
+                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
+                .exclude(status=RunStatus.CANCELLED)
+                .update(status=status, error=error, finished_at=now, wake_at=None)
+            )
+            if not updated:
+                return
+            self.run.status = status
+            started = self.run.started_at or now
+            payload: dict[str, Any] = {"duration_ms": round((now - started).total_seconds() * 1000, 3)}
+            if error:
+                payload["error"] = error
+            record_events(self.run, [(f"run.{status.value}", "", payload)])
+
+    def _quarantine(self) -> None:
+        self._end(
+            RunStatus.DEAD,
+            error={
+                "kind": "poison",
+                "code": "quarantined",
+                "message": f"the run stopped its worker {self.run.crash_count} times and was quarantined; "
+                "inspect it and replay it once the cause is fixed",
+            },
+        )
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _default_trigger(self) -> str:
+        triggers = [node_id for node_id in self.graph.order if self._is_trigger(node_id)]
+        manual = [
+            node_id
+            for node_id in triggers
+            if node_types.get_class(self.graph.nodes[node_id].type).trigger_kind() == "manual"
+        ]
+        return (manual or triggers or [""])[0]
+
+    def _is_trigger(self, node_id: str) -> bool:
+        return node_types.get_class(self.graph.nodes[node_id].type).is_trigger()
+
+    def _settled(self, node_id: str) -> bool:
+        node_run = self.node_runs.get(node_id)
+        return node_run is not None and node_run.status in SETTLED_NODE_STATES
+
+    def _input_for(self, node_id: str) -> tuple[bool, Any]:
+        outputs = {
+            nid: nr.output or {}
+            for nid, nr in self.node_runs.items()
+            if nr.status == NodeStatus.SUCCEEDED and nr.output is not None
+        }
+        ports = [port.name for port in node_types.get_class(self.graph.nodes[node_id].type).inputs]
+        return gather_input(self.graph.incoming(node_id), outputs, ports)
+
+    def _set_local_skip(self, node_id: str) -> None:
+        node_run = self.node_runs.get(node_id) or NodeRun(
+            run=self.run, node_id=node_id, node_type=self.graph.nodes[node_id].type
+        )
+        node_run.status = NodeStatus.SKIPPED
+        self.node_runs[node_id] = node_run
+
+    def _persist_skips(self, node_ids: list[str], reason: str = "no_input") -> None:
+        with transaction.atomic():
+            new = [self.node_runs[n] for n in node_ids if self.node_runs[n].pk is None]
+            old = [self.node_runs[n] for n in node_ids if self.node_runs[n].pk is not None]
+            if new:
+                NodeRun.objects.bulk_create(new)
+                if any(nr.pk is None for nr in new):
+                    ids = {nr.node_id: nr for nr in NodeRun.objects.filter(run=self.run, node_id__in=[n.node_id for n in new])}
+                    self.node_runs.update(ids)
+            if old:
+                NodeRun.objects.filter(pk__in=[nr.pk for nr in old]).update(status=NodeStatus.SKIPPED)
+            record_events(self.run, [("node.skipped", n, {"reason": reason}) for n in node_ids])
+
+    def _skip_descendants(self, node_id: str, reason: str) -> None:
+        targets = [n for n in self.graph.order if n in self.graph.descendants(node_id) and not self._settled(n)]
+        for target in targets:
+            self._set_local_skip(target)
+        if targets:
+            self._persist_skips(targets, reason=reason)

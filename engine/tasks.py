@@ -1,0 +1,13 @@
+"""Dramatiq actors. Thin: they only call into the runner and the scheduler."""
+
+from __future__ import annotations
+
+import dramatiq
+
+from engine import runner
+
+
+@dramatiq.actor(queue_name="engine", max_retries=3, min_backoff=1000, time_limit=15 * 60 * 1000)
+def advance_run(run_id: str) -> None:
+    """Advance one run as far as it can go (see :mod:`engine.runner`)."""
+    runner.advance_run(run_id)

@@ -1,0 +1,33 @@
+"""URL map: API, websocket-less HTTP routes, sandboxes and the web app."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def sandbox_urlpatterns() -> list[URLPattern | URLResolver]:
+    """Mount ``<connector>.sandbox.urls`` of every installed connector at ``/sandbox/<label>/``."""
+    patterns: list[URLPattern | URLResolver] = []
+    for config in apps.get_app_configs():
+        module = f"{config.name}.sandbox.urls"
+        if config.name.startswith("connectors.") and find_spec(f"{config.name}.sandbox") and find_spec(module):
+            patterns.append(path(f"sandbox/{config.label}/", include(import_module(module))))
+    return patterns
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    *sandbox_urlpatterns(),
+]
+
+for _module in ("engine.urls", "designer.urls", "frontend.urls"):
+    if find_spec(_module):
+        urlpatterns.append(path("", include(_module)))
