@@ -76,7 +76,8 @@ class RunStepper:
         self.owner = owner
         self.graph = load_graph(run)
         self.node_runs: dict[str, NodeRun] = {nr.node_id: nr for nr in run.node_runs.all()}
-        self.trigger_node_id = run.trigger_node_id or self._default_trigger()
+        self.missing_types = sorted({spec.type for spec in self.graph.nodes.values() if spec.type not in node_types})
+        self.trigger_node_id = "" if self.missing_types else (run.trigger_node_id or self._default_trigger())
 
     # -- the loop -----------------------------------------------------------------
 
@@ -87,6 +88,10 @@ class RunStepper:
             return
         if self.run.crash_count > settings.LEDGERLINE_ENGINE["MAX_RUN_CRASHES"]:
             self._quarantine()
+            return
+        if self.missing_types:
+            message = f"node types {self.missing_types} are not installed on this worker; install their apps and replay"
+            self._end(RunStatus.FAILED, error={"kind": "permanent", "code": "unknown_type", "message": message})
             return
         self._mark_running()
         while True:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TestNodesConfig(AppConfig):
+    name = "tests.support.nodes_app"
+    label = "test_nodes"

@@ -1,0 +1,148 @@
+"""Test node types. Each records its executions in a file, so every process's executions count."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from connectors.sdk import (
+    NodeType,
+    PermanentError,
+    PollingTrigger,
+    PollResult,
+    Port,
+    RateLimitedError,
+    RetryPolicy,
+    TransientError,
+    TriggerEvent,
+    WebhookRejected,
+    WebhookRequest,
+    WebhookTrigger,
+    register,
+)
+
+
+def _record(path: str | None, line: str) -> None:
+    if path:
+        with Path(path).open("a") as handle:
+            handle.write(line + "\n")
+
+
+@register
+class CountNode(NodeType):
+    """Passes the item on, appending ``<node id> <attempt>`` to ``config.log_file``."""
+
+    type = "test.count"
+    title = "Count executions"
+    category = "Test"
+    config_schema = {"type": "object", "properties": {"log_file": {"type": "string"}}}
+
+    def execute(self, context: Any, item: Any) -> Any:
+        _record(context.config.get("log_file"), f"{context.node_id} {context.attempt}")
+        return item
+
+
+@register
+class GateNode(NodeType):
+    """Blocks until ``config.open_file`` exists (at most ``timeout`` seconds), then passes the item on."""
+
+    type = "test.gate"
+    title = "Gate"
+    category = "Test"
+    config_schema = {
+        "type": "object",
+        "required": ["open_file"],
+        "properties": {"open_file": {"type": "string"}, "started_file": {"type": "string"}, "timeout": {"type": "number"}},
+    }
+
+    def execute(self, context: Any, item: Any) -> Any:
+        _record(context.config.get("started_file"), f"{context.node_id} {context.attempt}")
+        deadline = time.monotonic() + float(context.config.get("timeout", 60))
+        while not Path(context.config["open_file"]).exists():
+            if time.monotonic() > deadline:
+                raise TransientError("the gate stayed closed")
+            time.sleep(0.05)
+        return item
+
+
+@register
+class FlakyNode(NodeType):
+    """Fails with ``config.failure`` on the first ``config.failures`` attempts, then succeeds."""
+
+    type = "test.flaky"
+    title = "Flaky"
+    category = "Test"
+    retry = RetryPolicy(max_attempts=4, base_delay=0.2, max_delay=1.0)
+    config_schema = {
+        "type": "object",
+        "properties": {
+            "failures": {"type": "integer", "minimum": 0},
+            "failure": {"enum": ["transient", "rate_limited", "permanent"]},
+            "retry_after": {"type": "number"},
+        },
+    }
+
+    def execute(self, context: Any, item: Any) -> Any:
+        if context.attempt <= int(context.config.get("failures", 0)):
+            failure = context.config.get("failure", "transient")
+            if failure == "rate_limited":
+                raise RateLimitedError("slow down", retry_after=context.config.get("retry_after"))
+            if failure == "permanent":
+                raise PermanentError("the item is wrong", field="input.sku", details={"sku": "unknown"})
+            raise TransientError(f"attempt {context.attempt} failed")
+        return {"attempt": context.attempt, "item": item}
+
+
+@register
+class TwoInputNode(NodeType):
+    """Returns what it received on its two input ports."""
+
+    type = "test.join"
+    title = "Join"
+    category = "Test"
+    inputs = (Port("left"), Port("right", required=False))
+
+    def execute(self, context: Any, item: Any) -> Any:
+        return item
+
+
+@register
+class FilePollTrigger(PollingTrigger):
+    """Emits the events listed in ``config.source`` (a JSON file) after the cursor's position."""
+
+    type = "test.poll"
+    title = "Poll a file"
+    config_schema = {
+        "type": "object",
+        "required": ["source"],
+        "properties": {"source": {"type": "string"}, "page": {"type": "integer"}, "interval": {"type": "integer"}},
+    }
+
+    def poll(self, context: Any, cursor: Any) -> PollResult:
+        events = json.loads(Path(context.config["source"]).read_text())
+        position = (cursor or {}).get("position", 0)
+        page = events[position : position + int(context.config.get("page", 100))]
+        if any(event.get("explode") for event in page):
+            raise TransientError("the source is down")
+        new_position = position + len(page)
+        return PollResult(
+            events=[TriggerEvent(key=event["id"], payload=event) for event in page],
+            cursor={"position": new_position},
+            more=new_position < len(events),
+        )
+
+
+@register
+class EchoWebhook(WebhookTrigger):
+    """Accepts JSON bodies with an ``id``; refuses a wrong ``X-Test-Secret``."""
+
+    type = "test.webhook"
+    title = "Test webhook"
+
+    def receive(self, config: Any, request: WebhookRequest) -> list[TriggerEvent]:
+        if request.header("X-Test-Secret") != config["_secret"]:
+            raise WebhookRejected("bad secret", status=401)
+        body = json.loads(request.body)
+        return [TriggerEvent(key=str(body["id"]), payload=body)]
