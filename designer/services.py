@@ -49,7 +49,14 @@ def workflow_create(
         InvalidDocument: ``document`` is given and not valid.
     """
     workflow = Workflow.objects.create(organization=organization, name=name, description=description)
-    version_save(workflow=workflow, document=document or EMPTY_DOCUMENT, message=message, user=user, base_version=None, check_stale=False)
+    version_save(
+        workflow=workflow,
+        document=document or EMPTY_DOCUMENT,
+        message=message,
+        user=user,
+        base_version=None,
+        check_stale=False,
+    )
     return workflow
 
 
@@ -91,7 +98,9 @@ def version_save(
     return version
 
 
-def version_restore(*, version: WorkflowVersion, user: AbstractBaseUser | AnonymousUser | None = None) -> WorkflowVersion:
+def version_restore(
+    *, version: WorkflowVersion, user: AbstractBaseUser | AnonymousUser | None = None
+) -> WorkflowVersion:
     """A new latest version whose document equals ``version``'s."""
     latest = version.workflow.latest_version()
     return version_save(
@@ -121,7 +130,11 @@ def workflow_copy(
     )
     origin = "template" if source.is_template else "workflow"
     WorkflowVersion.objects.create(
-        workflow=workflow, number=1, document=document, message=f"Cloned from {origin} {source.name!r}", created_by_id=_user_id(user)
+        workflow=workflow,
+        number=1,
+        document=document,
+        message=f"Cloned from {origin} {source.name!r}",
+        created_by_id=_user_id(user),
     )
     sync_webhook_endpoints(workflow=workflow, document=document)
     return workflow
@@ -149,7 +162,7 @@ def workflow_import(
         InvalidDocument: the document in it is not valid on this server.
     """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise InvalidImport(f"not a Ledgerline workflow file: expected \"format\": \"{EXPORT_FORMAT}\"")
+        raise InvalidImport(f'not a Ledgerline workflow file: expected "format": "{EXPORT_FORMAT}"')
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidImport("the file has no workflow name")

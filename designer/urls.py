@@ -16,7 +16,11 @@ version_restore = VersionViewSet.as_view({"post": "restore"})
 urlpatterns = [
     path("api/workflows/<uuid:workflow_pk>/versions/", versions, name="workflow-versions"),
     path("api/workflows/<uuid:workflow_pk>/versions/<int:number>/", version, name="workflow-version"),
-    path("api/workflows/<uuid:workflow_pk>/versions/<int:number>/restore/", version_restore, name="workflow-version-restore"),
+    path(
+        "api/workflows/<uuid:workflow_pk>/versions/<int:number>/restore/",
+        version_restore,
+        name="workflow-version-restore",
+    ),
     path("api/connection-kinds/", ConnectionKindListView.as_view(), name="connection-kinds"),
     path("api/me/", MeView.as_view(), name="me"),
     path("api/", include(router.urls)),

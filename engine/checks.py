@@ -23,7 +23,11 @@ def check_node_types(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 Draft202012Validator.check_schema(dict(getattr(node_type, attr)))
             except SchemaError as exc:
                 errors.append(
-                    Error(f"node type {node_type.type!r} has an invalid {attr}: {exc.message}", obj=where, id="engine.E002")
+                    Error(
+                        f"node type {node_type.type!r} has an invalid {attr}: {exc.message}",
+                        obj=where,
+                        id="engine.E002",
+                    )
                 )
         names = [port.name for port in node_type.outputs]
         if len(names) != len(set(names)):

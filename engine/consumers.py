@@ -107,5 +107,7 @@ class WorkflowEventsConsumer(_EventStream):
     def backlog(self) -> list[dict[str, Any]]:
         if self.cursor == 0:
             return []  # a fresh client wants what happens from now on
-        events = RunEvent.objects.filter(workflow_id=self.workflow_id, id__gt=self.cursor).order_by("id")[:BACKLOG_LIMIT]
+        events = RunEvent.objects.filter(workflow_id=self.workflow_id, id__gt=self.cursor).order_by("id")[
+            :BACKLOG_LIMIT
+        ]
         return [serialize_event(event) for event in events]

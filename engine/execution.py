@@ -37,9 +37,7 @@ class NodeOutcome:
 
 
 def _failure(exc: NodeError) -> NodeOutcome:
-    return NodeOutcome(
-        error=exc.as_dict(), failure_kind=exc.kind, retry_after=getattr(exc, "retry_after", None)
-    )
+    return NodeOutcome(error=exc.as_dict(), failure_kind=exc.kind, retry_after=getattr(exc, "retry_after", None))
 
 
 def normalise_output(node_type: NodeType, result: Any) -> tuple[dict[str, Any], FanOut | None]:
@@ -87,10 +85,14 @@ def _execute(node_type: NodeType, context: EngineContext, item: Any) -> NodeOutc
         output, fanout = normalise_output(node_type, result)
     except NodeError as exc:
         return _failure(exc)
-    except Exception as exc:  # noqa: BLE001 - a bug in a node must fail the run, not the worker
+    except Exception as exc:
         logger.exception("node %s (%s) raised unexpectedly", context.node_id, type(node_type).type)
         return NodeOutcome(
-            error={"kind": FailureKind.PERMANENT.value, "code": "unexpected_error", "message": f"{type(exc).__name__}: {exc}"[:1000]},
+            error={
+                "kind": FailureKind.PERMANENT.value,
+                "code": "unexpected_error",
+                "message": f"{type(exc).__name__}: {exc}"[:1000],
+            },
             failure_kind=FailureKind.PERMANENT,
         )
     return NodeOutcome(output=output, fanout=fanout)

@@ -23,7 +23,7 @@ class Run(models.Model):
     status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in RunStatus], default=RunStatus.PENDING)
     trigger_node_id = models.CharField(max_length=64, blank=True, default="")
     #: The event's id at its source; unique per workflow and trigger node (deduplication).
-    event_key = models.CharField(max_length=255, null=True, blank=True)
+    event_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL: no key, no uniqueness
     input = models.JSONField(null=True, blank=True)
     error = models.JSONField(null=True, blank=True)
     #: Set on child runs made by a fan-out, and on retries/replays.
@@ -66,7 +66,9 @@ class NodeRun(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="node_runs")
     node_id = models.CharField(max_length=64)
     node_type = models.CharField(max_length=200)
-    status = models.CharField(max_length=20, choices=[(s.value, s.value) for s in NodeStatus], default=NodeStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=[(s.value, s.value) for s in NodeStatus], default=NodeStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     input = models.JSONField(null=True, blank=True)
     #: ``{port: value}`` for the ports the node emitted on.
@@ -80,6 +82,9 @@ class NodeRun(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["run", "node_id"], name="unique_node_run")]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} of run {self.run_id} ({self.status})"
 
 
 class RunEvent(models.Model):
@@ -98,6 +103,9 @@ class RunEvent(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "seq"], name="unique_event_seq")]
         indexes = [models.Index(fields=["workflow", "id"])]
 
+    def __str__(self) -> str:
+        return f"{self.type} #{self.seq} of run {self.run_id}"
+
 
 class NodeState(models.Model):
     """Durable state of one node of one workflow, shared by all its runs (poll cursors ...)."""
@@ -113,6 +121,9 @@ class NodeState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="unique_node_state")]
 
+    def __str__(self) -> str:
+        return f"state of {self.node_id} in {self.workflow_id}"
+
 
 class WebhookEndpoint(models.Model):
     """The unique URL (``/hooks/<token>/``) of one webhook trigger node, and its signing secret."""
@@ -125,3 +136,6 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workflow", "node_id"], name="unique_webhook_node")]
+
+    def __str__(self) -> str:
+        return f"webhook of {self.node_id} in {self.workflow_id}"

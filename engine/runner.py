@@ -134,10 +134,10 @@ class RunStepper:
         """Execute one node; True when the run can go on in this message."""
         node_run = self.node_runs.get(node_id)
         now = timezone.now()
-        if node_run is not None and node_run.status == NodeStatus.RETRYING and node_run.next_attempt_at:
-            if node_run.next_attempt_at > now:
-                self._wait_until(node_run.next_attempt_at)
-                return False
+        waiting = node_run is not None and node_run.status == NodeStatus.RETRYING and node_run.next_attempt_at
+        if waiting and node_run is not None and node_run.next_attempt_at and node_run.next_attempt_at > now:
+            self._wait_until(node_run.next_attempt_at)
+            return False
         spec = self.graph.nodes[node_id]
         node_type = node_types.get(spec.type)
         item = self.run.input if node_id == self.trigger_node_id else self._input_for(node_id)[1]
@@ -167,7 +167,9 @@ class RunStepper:
             self.run.wake_at = None
             if first:
                 self.run.started_at = timezone.now()
-            Run.objects.filter(pk=self.run.pk).update(status=RunStatus.RUNNING, wake_at=None, started_at=self.run.started_at)
+            Run.objects.filter(pk=self.run.pk).update(
+                status=RunStatus.RUNNING, wake_at=None, started_at=self.run.started_at
+            )
             if first:
                 record_events(self.run, [("run.started", "", {})])
 
@@ -221,7 +223,13 @@ class RunStepper:
                 node_run.save(update_fields=["status", "error", "logs", "next_attempt_at"])
                 record_events(
                     self.run,
-                    [("node.retrying", node_run.node_id, {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error})],
+                    [
+                        (
+                            "node.retrying",
+                            node_run.node_id,
+                            {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error},
+                        )
+                    ],
                 )
             else:
                 if kind in (FailureKind.TRANSIENT, FailureKind.RATE_LIMITED) and outcome.error is not None:
@@ -230,7 +238,10 @@ class RunStepper:
                 node_run.status = NodeStatus.FAILED
                 node_run.finished_at = now
                 node_run.save(update_fields=["status", "error", "logs", "finished_at"])
-                record_events(self.run, [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})])
+                record_events(
+                    self.run,
+                    [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})],
+                )
         if delay is not None:
             self._wait_until(node_run.next_attempt_at or now)
             return False
@@ -317,7 +328,10 @@ class RunStepper:
             if new:
                 NodeRun.objects.bulk_create(new)
                 if any(nr.pk is None for nr in new):
-                    ids = {nr.node_id: nr for nr in NodeRun.objects.filter(run=self.run, node_id__in=[n.node_id for n in new])}
+                    ids = {
+                        nr.node_id: nr
+                        for nr in NodeRun.objects.filter(run=self.run, node_id__in=[n.node_id for n in new])
+                    }
                     self.node_runs.update(ids)
             if old:
                 NodeRun.objects.filter(pk__in=[nr.pk for nr in old]).update(status=NodeStatus.SKIPPED)

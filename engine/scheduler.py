@@ -59,7 +59,7 @@ def tick(now: dt.datetime | None = None) -> TickReport:
                     report.runs_started += started
             elif kind == "schedule" and fire_schedule(workflow, version, spec, now):
                 report.schedules_fired += 1
-        except Exception as exc:  # noqa: BLE001 - one broken trigger must not stop the others
+        except Exception as exc:
             logger.exception("trigger %s of workflow %s failed", spec.id, workflow.pk)
             report.errors.append(f"{workflow.pk}/{spec.id}: {type(exc).__name__}")
     return report
@@ -99,12 +99,12 @@ def resume_stalled_runs(now: dt.datetime, limit: int = 500) -> int:
 
 def _claim(state: NodeState, next_at: dt.datetime) -> bool:
     """Take the right to act on ``state`` now; False when another scheduler did."""
-    return bool(
-        NodeState.objects.filter(pk=state.pk, next_poll_at=state.next_poll_at).update(next_poll_at=next_at)
-    )
+    return bool(NodeState.objects.filter(pk=state.pk, next_poll_at=state.next_poll_at).update(next_poll_at=next_at))
 
 
-def poll_trigger(workflow: Any, version: Any, spec: NodeSpec, node_type: PollingTrigger, now: dt.datetime) -> int | None:
+def poll_trigger(
+    workflow: Any, version: Any, spec: NodeSpec, node_type: PollingTrigger, now: dt.datetime
+) -> int | None:
     """Poll one trigger if it is due; the number of runs started, or None when not due."""
     state, _ = NodeState.objects.get_or_create(workflow=workflow, node_id=spec.id)
     if state.next_poll_at is not None and state.next_poll_at > now:
@@ -132,7 +132,11 @@ def poll_trigger(workflow: Any, version: Any, spec: NodeSpec, node_type: Polling
     with transaction.atomic():
         for event in result.events:
             _, created = start_run(
-                workflow_version=version, input=event.payload, trigger_node_id=spec.id, event_key=event.key, triggered_by="poll"
+                workflow_version=version,
+                input=event.payload,
+                trigger_node_id=spec.id,
+                event_key=event.key,
+                triggered_by="poll",
             )
             started += int(created)
         # The cursor moves in the same transaction as the runs it produced.

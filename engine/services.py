@@ -45,7 +45,9 @@ def start_run(
                 input=payload,
                 triggered_by=triggered_by[:100],
             )
-            record_events(run, [("run.created", "", {"trigger_node_id": trigger_node_id, "version": workflow_version.number})])
+            record_events(
+                run, [("run.created", "", {"trigger_node_id": trigger_node_id, "version": workflow_version.number})]
+            )
             enqueue_run(str(run.pk))
     except IntegrityError:
         if event_key is None:

@@ -19,8 +19,8 @@ def webhook_receive(request: HttpRequest, token: str) -> JsonResponse:
     """Store a delivery's events as runs, then answer 202 (never before they are stored)."""
     delivery = WebhookRequest(
         method=request.method or "POST",
-        headers={key: value for key, value in request.headers.items()},
-        query={key: value for key, value in request.GET.items()},
+        headers={key: str(value) for key, value in request.headers.items()},
+        query={key: str(value) for key, value in request.GET.items()},
         body=request.body,
     )
     try:

@@ -38,7 +38,7 @@ class SchedulerThread(threading.Thread):
             try:
                 close_old_connections()
                 scheduler.tick()
-            except Exception:  # noqa: BLE001 - keep ticking; the log has the cause
+            except Exception:
                 logger.exception("scheduler tick failed")
             finally:
                 close_old_connections()

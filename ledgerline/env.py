@@ -37,7 +37,7 @@ def persistent_secret(path: Path) -> str:
 
 
 def database_config(url: str) -> dict[str, Any]:
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Several threads (web, in-process worker, scheduler) share the file:
         # wait for the write lock instead of failing at once.
@@ -63,7 +63,12 @@ def broker_config(url: str, namespace: str) -> dict[str, Any]:
             "BROKER": "dramatiq.brokers.redis.RedisBroker",
             # A dead worker's unacknowledged messages go back to the queue after
             # the heartbeat timeout: that is how a killed worker's run resumes.
-            "OPTIONS": {"url": url, "namespace": namespace, "heartbeat_timeout": 15_000, "dead_message_ttl": 7 * 86_400_000},
+            "OPTIONS": {
+                "url": url,
+                "namespace": namespace,
+                "heartbeat_timeout": 15_000,
+                "dead_message_ttl": 7 * 86_400_000,
+            },
             "MIDDLEWARE": middleware,
         }
     if scheme in {"amqp", "amqps"}:

@@ -87,7 +87,9 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": database_config(os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ledgerline.sqlite3'}")}
+DATABASES = {
+    "default": database_config(os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ledgerline.sqlite3'}")
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 BROKER_URL = os.environ.get("BROKER_URL", "stub://")

@@ -22,10 +22,12 @@ def organization_for(user: AbstractBaseUser | AnonymousUser) -> Organization:
     A user without a membership is added to the default organisation as an admin
     when they are a superuser, so a fresh install works without set-up.
     """
+    if user.pk is None:
+        return default_organization()
     membership = Membership.objects.filter(user_id=user.pk).select_related("organization").first()
     if membership is not None:
         return membership.organization
     org = default_organization()
-    if getattr(user, "is_superuser", False) and user.pk is not None:
+    if getattr(user, "is_superuser", False):
         Membership.objects.get_or_create(organization=org, user_id=user.pk, defaults={"role": Membership.Role.ADMIN})
     return org

@@ -57,9 +57,7 @@ class ConnectionKind:
         """Begin an OAuth consent flow (``auth == "oauth2"`` only)."""
         raise NotImplementedError(f"{self.kind} connections do not use a consent flow")
 
-    def complete_authorization(
-        self, connection: ConnectionHandle, redirect_uri: str, code: str, verifier: str
-    ) -> None:
+    def complete_authorization(self, connection: ConnectionHandle, redirect_uri: str, code: str, verifier: str) -> None:
         """Exchange the callback's code for tokens and store them on the connection."""
         raise NotImplementedError(f"{self.kind} connections do not use a consent flow")
 

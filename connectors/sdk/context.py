@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 
@@ -22,19 +23,44 @@ class ConnectionHandle(Protocol):
     ``repr`` or in anything the engine stores.
     """
 
-    id: str
-    kind: str
-    name: str
-    base_url: str
-    settings: Mapping[str, Any]
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]: ...
 
     def secret(self, name: str) -> str | None: ...
 
     def update_secrets(self, **values: str | None) -> None:
         """Persist rotated secrets (e.g. a refreshed OAuth token pair)."""
 
+    def update_settings(self, **values: Any) -> None:
+        """Persist non-secret settings (e.g. the chosen tenant)."""
+
+    def set_status(self, status: str, detail: str = "") -> None:
+        """Record ``connected`` / ``needs_reauth`` / ``error`` with a sentence for people."""
+
     def mark_needs_reauth(self, reason: str) -> None:
         """Flag the connection so people see it must be authorised again."""
+
+    def reload(self) -> None:
+        """Re-read settings and secrets (another process may have changed them)."""
+
+    def locked(self) -> AbstractContextManager[ConnectionHandle]:
+        """Hold the connection's lock across all processes for the block, with fresh secrets.
+
+        Used for refreshing rotating OAuth tokens exactly once.
+        """
+        ...
 
 
 class NodeContext(Protocol):

@@ -58,9 +58,13 @@ class ConnectionViewSet(viewsets.ModelViewSet[Connection]):
         try:
             result = connection_kinds.get(connection.kind).test(handle)
         except NodeError as exc:
-            handle.set_status(Connection.Status.NEEDS_REAUTH if exc.kind == "credential" else Connection.Status.ERROR, exc.message)
+            handle.set_status(
+                Connection.Status.NEEDS_REAUTH if exc.kind == "credential" else Connection.Status.ERROR, exc.message
+            )
             return Response({"ok": False, "message": exc.message})
-        handle.set_status(Connection.Status.CONNECTED if result.ok else Connection.Status.ERROR, "" if result.ok else result.message)
+        handle.set_status(
+            Connection.Status.CONNECTED if result.ok else Connection.Status.ERROR, "" if result.ok else result.message
+        )
         return Response({"ok": result.ok, "message": result.message, "details": result.details})
 
     @extend_schema(request=None, responses={200: dict})
@@ -70,7 +74,10 @@ class ConnectionViewSet(viewsets.ModelViewSet[Connection]):
         connection = self.get_object()
         kind = connection_kinds.get(connection.kind)
         if type(kind).auth != "oauth2":
-            return Response({"detail": f"{connection.kind} connections do not use a consent flow"}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": f"{connection.kind} connections do not use a consent flow"},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         state = secrets.token_urlsafe(24)
         start = kind.start_authorization(StoredConnection(connection), oauth_redirect_uri(), state)
         request.session[_FLOW_KEY + state] = {"connection": str(connection.pk), "verifier": start.verifier}
@@ -87,7 +94,9 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     flow = request.session.pop(_FLOW_KEY + state, None)
     if flow is None:
-        return HttpResponse("This authorisation link has expired or was already used. Start again from Connections.", status=400)
+        return HttpResponse(
+            "This authorisation link has expired or was already used. Start again from Connections.", status=400
+        )
     connection = Connection.objects.filter(pk=flow["connection"], organization=organization_for(request.user)).first()
     if connection is None:
         return HttpResponse("The connection no longer exists.", status=404)

@@ -48,8 +48,18 @@ class WorkflowSerializer(serializers.ModelSerializer[Workflow]):
     class Meta:
         model = Workflow
         fields = [
-            "id", "name", "description", "is_template", "template_info", "active",
-            "created_at", "updated_at", "latest_version", "last_run", "webhooks", "document",
+            "id",
+            "name",
+            "description",
+            "is_template",
+            "template_info",
+            "active",
+            "created_at",
+            "updated_at",
+            "latest_version",
+            "last_run",
+            "webhooks",
+            "document",
         ]
         read_only_fields = ["id", "is_template", "template_info", "created_at", "updated_at"]
 
@@ -58,7 +68,12 @@ class WorkflowSerializer(serializers.ModelSerializer[Workflow]):
         return VersionSummarySerializer(latest).data if latest else None
 
     def get_last_run(self, obj: Workflow) -> dict[str, Any] | None:
-        run = Run.objects.filter(workflow=obj, parent__isnull=True).order_by("-created_at").values("id", "status", "created_at").first()
+        run = (
+            Run.objects.filter(workflow=obj, parent__isnull=True)
+            .order_by("-created_at")
+            .values("id", "status", "created_at")
+            .first()
+        )
         return {"id": str(run["id"]), "status": run["status"], "created_at": run["created_at"]} if run else None
 
     def get_webhooks(self, obj: Workflow) -> list[dict[str, str]]:
@@ -78,12 +93,26 @@ class CloneSerializer(serializers.Serializer[Any]):
 class ConnectionSerializer(serializers.ModelSerializer[Connection]):
     """Secrets are write-only: the API only ever says which ones are set."""
 
-    secrets = serializers.DictField(child=serializers.CharField(allow_blank=True, allow_null=True), write_only=True, required=False)
+    secrets = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True), write_only=True, required=False
+    )
     secrets_set = serializers.SerializerMethodField()
 
     class Meta:
         model = Connection
-        fields = ["id", "kind", "name", "base_url", "settings", "status", "status_detail", "secrets", "secrets_set", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "base_url",
+            "settings",
+            "status",
+            "status_detail",
+            "secrets",
+            "secrets_set",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "status", "status_detail", "created_at", "updated_at"]
 
     def get_secrets_set(self, obj: Connection) -> list[str]:
@@ -100,7 +129,11 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
     def validate_secrets(self, value: dict[str, Any]) -> dict[str, Any]:
         kind = self.initial_data.get("kind") or (self.instance.kind if self.instance else "")
         if kind in connection_kinds:
-            allowed = set(connection_kinds.get_class(kind).secret_fields) | {"access_token", "refresh_token", "access_token_expires_at"}
+            allowed = set(connection_kinds.get_class(kind).secret_fields) | {
+                "access_token",
+                "refresh_token",
+                "access_token_expires_at",
+            }
             unknown = sorted(set(value) - allowed)
             if unknown:
                 raise serializers.ValidationError(f"{kind} connections have no secret {unknown}; use {sorted(allowed)}")

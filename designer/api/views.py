@@ -81,7 +81,9 @@ class WorkflowViewSet(viewsets.ModelViewSet[Workflow]):
 
     @action(detail=True, methods=["post"])
     def duplicate(self, request: Request, pk: str | None = None) -> Response:
-        copy = services.workflow_copy(source=self.get_object(), organization=organization_for(request.user), user=request.user)
+        copy = services.workflow_copy(
+            source=self.get_object(), organization=organization_for(request.user), user=request.user
+        )
         return Response(WorkflowSerializer(copy).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
@@ -95,7 +97,9 @@ class WorkflowViewSet(viewsets.ModelViewSet[Workflow]):
     @action(detail=False, methods=["post"], url_path="import")
     def import_(self, request: Request) -> Response:
         try:
-            workflow = services.workflow_import(data=request.data, organization=organization_for(request.user), user=request.user)
+            workflow = services.workflow_import(
+                data=request.data, organization=organization_for(request.user), user=request.user
+            )
         except InvalidImport as exc:
             return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
         except InvalidDocument as exc:
@@ -189,7 +193,9 @@ class TemplateViewSet(viewsets.ReadOnlyModelViewSet[Workflow]):
     serializer_class = TemplateSerializer
 
     def get_queryset(self) -> QuerySet[Workflow]:
-        return Workflow.objects.filter(organization=organization_for(self.request.user), is_template=True).order_by("name")
+        return Workflow.objects.filter(organization=organization_for(self.request.user), is_template=True).order_by(
+            "name"
+        )
 
     @extend_schema(request=CloneSerializer, responses={201: WorkflowSerializer})
     @action(detail=True, methods=["post"])
@@ -209,5 +215,8 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         org = organization_for(request.user)
         return Response(
-            {"username": request.user.get_username(), "organization": {"id": org.pk, "name": org.name, "base_currency": org.base_currency}}
+            {
+                "username": request.user.get_username(),
+                "organization": {"id": org.pk, "name": org.name, "base_currency": org.base_currency},
+            }
         )

@@ -15,8 +15,18 @@ class NodeRunSerializer(serializers.ModelSerializer[NodeRun]):
     class Meta:
         model = NodeRun
         fields = [
-            "node_id", "node_type", "status", "attempts", "input", "output", "error", "logs",
-            "started_at", "finished_at", "next_attempt_at", "duration_ms",
+            "node_id",
+            "node_type",
+            "status",
+            "attempts",
+            "input",
+            "output",
+            "error",
+            "logs",
+            "started_at",
+            "finished_at",
+            "next_attempt_at",
+            "duration_ms",
         ]
 
     def get_duration_ms(self, obj: NodeRun) -> float | None:
@@ -32,8 +42,21 @@ class RunSerializer(serializers.ModelSerializer[Run]):
     class Meta:
         model = Run
         fields = [
-            "id", "workflow", "version", "status", "trigger_node_id", "event_key", "triggered_by", "parent",
-            "replay_from_node", "input", "error", "created_at", "started_at", "finished_at", "wake_at",
+            "id",
+            "workflow",
+            "version",
+            "status",
+            "trigger_node_id",
+            "event_key",
+            "triggered_by",
+            "parent",
+            "replay_from_node",
+            "input",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "wake_at",
         ]
 
     def get_workflow(self, obj: Run) -> dict[str, Any]:

@@ -85,7 +85,9 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet[Run]):
             wanted = params["status"].split(",")
             unknown = sorted(set(wanted) - {s.value for s in RunStatus})
             if unknown:
-                raise ValidationError({"status": f"unknown status {unknown}; use one of {[s.value for s in RunStatus]}"})
+                raise ValidationError(
+                    {"status": f"unknown status {unknown}; use one of {[s.value for s in RunStatus]}"}
+                )
             runs = runs.filter(status__in=wanted)
         after = _parse_time(params.get("created_after"), "created_after")
         before = _parse_time(params.get("created_before"), "created_before")
@@ -138,4 +140,3 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet[Run]):
             raise ValidationError({"after": "a sequence number (integer)"}) from None
         events = run.events.filter(seq__gt=after).order_by("seq")[:1000]
         return Response([serialize_event(event) for event in events])
-

@@ -38,9 +38,7 @@ SETTLED_NODE_STATES = frozenset({NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeSt
 
 ALLOWED_RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.PENDING: frozenset({RunStatus.RUNNING, RunStatus.CANCELLED}),
-    RunStatus.RUNNING: frozenset(
-        {RunStatus.RUNNING, RunStatus.WAITING, *FINAL_RUN_STATES}
-    ),
+    RunStatus.RUNNING: frozenset({RunStatus.RUNNING, RunStatus.WAITING, *FINAL_RUN_STATES}),
     RunStatus.WAITING: frozenset({RunStatus.RUNNING, RunStatus.CANCELLED, RunStatus.DEAD}),
 }
 

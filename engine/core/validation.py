@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -82,9 +81,16 @@ def _json_path(error: ValidationError, prefix: str) -> str:
     return ".".join(parts)
 
 
-@lru_cache(maxsize=512)
+_validators: dict[tuple[type[NodeType], str], Draft202012Validator] = {}
+
+
 def _validator_for(node_type: type[NodeType], attr: str) -> Draft202012Validator:
-    return Draft202012Validator(dict(getattr(node_type, attr)))
+    """Compiled validators are cached per node type and schema: schemas are class constants."""
+    key = (node_type, attr)
+    validator = _validators.get(key)
+    if validator is None:
+        validator = _validators[key] = Draft202012Validator(dict(getattr(node_type, attr)))
+    return validator
 
 
 def schema_errors(node_type: type[NodeType], attr: str, value: Any, prefix: str) -> list[tuple[str, str]]:
@@ -106,7 +112,9 @@ def validate_document(document: Any, registry: Registry[NodeType]) -> list[Valid
     for node in document["nodes"]:
         node_id = node["id"]
         if node_id in seen:
-            issues.append(ValidationIssue(code="duplicate_node", node=node_id, message=f"node id {node_id!r} is used twice"))
+            issues.append(
+                ValidationIssue(code="duplicate_node", node=node_id, message=f"node id {node_id!r} is used twice")
+            )
             continue
         seen.add(node_id)
         try:
@@ -147,7 +155,11 @@ def _edge_issues(
     for edge in document["edges"]:
         edge_id = edge["id"]
         if edge_id in edge_ids:
-            issues.append(ValidationIssue(code="duplicate_edge", field=f"edges.{edge_id}", message=f"edge id {edge_id!r} is used twice"))
+            issues.append(
+                ValidationIssue(
+                    code="duplicate_edge", field=f"edges.{edge_id}", message=f"edge id {edge_id!r} is used twice"
+                )
+            )
         edge_ids.add(edge_id)
         for end, port_key, default_port, ports_attr in (
             ("source", "source_port", "out", "outputs"),

@@ -68,7 +68,11 @@ def test_restore_makes_a_new_version(api: APIClient) -> None:
 
 def test_validate_endpoint(api: APIClient) -> None:
     workflow = create(api)
-    result = api.post(f"/api/workflows/{workflow['id']}/validate/", {"document": {"schema": 1, "nodes": [], "edges": "x"}}, format="json")
+    result = api.post(
+        f"/api/workflows/{workflow['id']}/validate/",
+        {"document": {"schema": 1, "nodes": [], "edges": "x"}},
+        format="json",
+    )
     assert result.status_code == 200
     assert result.json()["valid"] is False
     assert result.json()["errors"][0]["field"] == "edges"
@@ -96,7 +100,9 @@ def test_duplicate_and_delete(api: APIClient) -> None:
 
 
 def test_templates_clone_into_an_editable_workflow(api: APIClient, org: Any) -> None:
-    template = Workflow.objects.create(organization=org, name="Order triage", is_template=True, template_info={"summary": "s"})
+    template = Workflow.objects.create(
+        organization=org, name="Order triage", is_template=True, template_info={"summary": "s"}
+    )
     template.versions.create(number=1, document=FLOW)
     listed = api.get("/api/templates/").json()["results"]
     assert [t["name"] for t in listed] == ["Order triage"]

@@ -33,7 +33,9 @@ def executions(log: Path) -> list[str]:
 
 def test_nodes_run_in_order_and_pass_data(engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path) -> None:
     log = tmp_path / "log"
-    workflow = make_workflow(chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log))))
+    workflow = make_workflow(
+        chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log)))
+    )
     run = engine_inline.drive(start(workflow, {"order": 7}))
 
     assert run.status == RunStatus.SUCCEEDED
@@ -44,16 +46,22 @@ def test_nodes_run_in_order_and_pass_data(engine_inline: InlineEngine, make_work
     assert by_node["two"].output == {"out": {"order": 7}}
     types = list(run.events.order_by("seq").values_list("type", "node_id"))
     assert types == [
-        ("run.created", ""), ("run.started", ""),
-        ("node.started", "start"), ("node.succeeded", "start"),
-        ("node.started", "one"), ("node.succeeded", "one"),
-        ("node.started", "two"), ("node.succeeded", "two"),
+        ("run.created", ""),
+        ("run.started", ""),
+        ("node.started", "start"),
+        ("node.succeeded", "start"),
+        ("node.started", "one"),
+        ("node.succeeded", "one"),
+        ("node.started", "two"),
+        ("node.succeeded", "two"),
         ("run.succeeded", ""),
     ]
     assert list(run.events.values_list("seq", flat=True)) == list(range(1, 10))
 
 
-def test_transient_failures_are_retried_with_backoff_by_rescheduling(engine_inline: InlineEngine, make_workflow: Any) -> None:
+def test_transient_failures_are_retried_with_backoff_by_rescheduling(
+    engine_inline: InlineEngine, make_workflow: Any
+) -> None:
     workflow = make_workflow(chain(manual(), node("flaky", "test.flaky", failures=2)))
     run = start(workflow, {"x": 1})
     runner.advance_run(str(run.pk))
@@ -76,7 +84,9 @@ def test_transient_failures_are_retried_with_backoff_by_rescheduling(engine_inli
 
 
 def test_rate_limited_waits_as_long_as_the_remote_asked(engine_inline: InlineEngine, make_workflow: Any) -> None:
-    workflow = make_workflow(chain(manual(), node("flaky", "test.flaky", failures=1, failure="rate_limited", retry_after=30)))
+    workflow = make_workflow(
+        chain(manual(), node("flaky", "test.flaky", failures=1, failure="rate_limited", retry_after=30))
+    )
     run = start(workflow)
     runner.advance_run(str(run.pk))
     run.refresh_from_db()
@@ -86,7 +96,9 @@ def test_rate_limited_waits_as_long_as_the_remote_asked(engine_inline: InlineEng
 
 
 def test_a_waiting_run_woken_early_goes_back_to_sleep(engine_inline: InlineEngine, make_workflow: Any) -> None:
-    workflow = make_workflow(chain(manual(), node("flaky", "test.flaky", failures=1, failure="rate_limited", retry_after=30)))
+    workflow = make_workflow(
+        chain(manual(), node("flaky", "test.flaky", failures=1, failure="rate_limited", retry_after=30))
+    )
     run = start(workflow)
     runner.advance_run(str(run.pk))
     runner.advance_run(str(run.pk))  # e.g. a duplicate message
@@ -95,15 +107,27 @@ def test_a_waiting_run_woken_early_goes_back_to_sleep(engine_inline: InlineEngin
     assert node_runs(run)["flaky"].attempts == 1
 
 
-def test_permanent_failure_ends_the_run_with_the_node_and_field(engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path) -> None:
+def test_permanent_failure_ends_the_run_with_the_node_and_field(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
     log = tmp_path / "log"
-    workflow = make_workflow(chain(manual(), node("bad", "test.flaky", failures=1, failure="permanent"), node("after", "test.count", log_file=str(log))))
+    workflow = make_workflow(
+        chain(
+            manual(),
+            node("bad", "test.flaky", failures=1, failure="permanent"),
+            node("after", "test.count", log_file=str(log)),
+        )
+    )
     run = engine_inline.drive(start(workflow))
 
     assert run.status == RunStatus.FAILED
     assert run.error == {
-        "node_id": "bad", "kind": "permanent", "code": "permanent", "message": "the item is wrong",
-        "details": {"sku": "unknown"}, "field": "input.sku",
+        "node_id": "bad",
+        "kind": "permanent",
+        "code": "permanent",
+        "message": "the item is wrong",
+        "details": {"sku": "unknown"},
+        "field": "input.sku",
     }
     assert node_runs(run)["bad"].attempts == 1
     assert "after" not in node_runs(run)
@@ -135,12 +159,17 @@ def test_a_run_resumes_after_its_worker_died_without_repeating_finished_nodes(
     engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
 ) -> None:
     log = tmp_path / "log"
-    workflow = make_workflow(chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log))))
+    workflow = make_workflow(
+        chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log)))
+    )
     run = start(workflow, {"n": 1})
     # A worker finished "start" and "one", began "two" and died holding the lease.
     engine_inline.drive(run)
     Run.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, lease_owner="dead-worker", lease_expires_at=timezone.now() - dt.timedelta(seconds=1), finished_at=None
+        status=RunStatus.RUNNING,
+        lease_owner="dead-worker",
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
+        finished_at=None,
     )
     NodeRun.objects.filter(run=run, node_id="two").update(status=NodeStatus.RUNNING, output=None)
     log.write_text("one 1\n")
@@ -153,7 +182,9 @@ def test_a_run_resumes_after_its_worker_died_without_repeating_finished_nodes(
     assert node_runs(run)["one"].attempts == 1
 
 
-def test_a_live_lease_is_respected_and_rechecked_when_it_expires(engine_inline: InlineEngine, make_workflow: Any) -> None:
+def test_a_live_lease_is_respected_and_rechecked_when_it_expires(
+    engine_inline: InlineEngine, make_workflow: Any
+) -> None:
     workflow = make_workflow(chain(manual(), node("one", "test.count")))
     run = start(workflow)
     Run.objects.filter(pk=run.pk).update(lease_owner="busy", lease_expires_at=timezone.now() + dt.timedelta(seconds=20))
@@ -169,7 +200,10 @@ def test_a_run_that_keeps_killing_workers_is_quarantined(engine_inline: InlineEn
     workflow = make_workflow(chain(manual(), node("one", "test.count")))
     run = start(workflow)
     Run.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, crash_count=2, lease_owner="dead", lease_expires_at=timezone.now() - dt.timedelta(seconds=1)
+        status=RunStatus.RUNNING,
+        crash_count=2,
+        lease_owner="dead",
+        lease_expires_at=timezone.now() - dt.timedelta(seconds=1),
     )
     runner.advance_run(str(run.pk))
     run.refresh_from_db()
@@ -179,7 +213,9 @@ def test_a_run_that_keeps_killing_workers_is_quarantined(engine_inline: InlineEn
     assert run.node_runs.count() == 0
 
 
-def test_a_finished_run_is_never_executed_again(engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path) -> None:
+def test_a_finished_run_is_never_executed_again(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
     log = tmp_path / "log"
     workflow = make_workflow(chain(manual(), node("one", "test.count", log_file=str(log))))
     run = engine_inline.drive(start(workflow))
@@ -191,8 +227,12 @@ def test_a_finished_run_is_never_executed_again(engine_inline: InlineEngine, mak
 def test_the_same_event_key_starts_one_run(engine_inline: InlineEngine, make_workflow: Any) -> None:
     workflow = make_workflow(chain(manual(), node("one", "test.count")))
     version = workflow.latest_version()
-    first, created_first = start_run(workflow_version=version, input={"a": 1}, trigger_node_id="start", event_key="PO-1:v1")
-    second, created_second = start_run(workflow_version=version, input={"a": 1}, trigger_node_id="start", event_key="PO-1:v1")
+    first, created_first = start_run(
+        workflow_version=version, input={"a": 1}, trigger_node_id="start", event_key="PO-1:v1"
+    )
+    second, created_second = start_run(
+        workflow_version=version, input={"a": 1}, trigger_node_id="start", event_key="PO-1:v1"
+    )
     assert (created_first, created_second) == (True, False)
     assert first.pk == second.pk
     assert Run.objects.count() == 1
@@ -207,7 +247,10 @@ def test_unconnected_inputs_and_other_triggers_are_skipped(engine_inline: Inline
     run = engine_inline.drive(start(workflow, {"v": 1}, trigger_node_id="a"))
     assert run.status == RunStatus.SUCCEEDED
     assert {n: nr.status for n, nr in node_runs(run).items()} == {
-        "a": "succeeded", "b": "skipped", "ja": "succeeded", "after_b": "skipped"
+        "a": "succeeded",
+        "b": "skipped",
+        "ja": "succeeded",
+        "after_b": "skipped",
     }
     assert node_runs(run)["ja"].output == {"out": {"left": {"v": 1}}}
 
@@ -218,7 +261,11 @@ def test_replay_from_a_failed_node_reuses_the_earlier_results(
     log = tmp_path / "log"
     gate = tmp_path / "open"
     workflow = make_workflow(
-        chain(manual(), node("one", "test.count", log_file=str(log)), node("gate", "test.gate", open_file=str(gate), timeout=0))
+        chain(
+            manual(),
+            node("one", "test.count", log_file=str(log)),
+            node("gate", "test.gate", open_file=str(gate), timeout=0),
+        )
     )
     failed = engine_inline.drive(start(workflow, {"k": 1}))
     # The gate was closed: transient failures until the attempts ran out.
@@ -244,7 +291,9 @@ def test_cancel_stops_a_waiting_run(engine_inline: InlineEngine, make_workflow: 
     assert run.events.filter(type="run.cancelled").count() == 1
 
 
-def test_a_node_type_missing_on_the_worker_fails_the_run_clearly(engine_inline: InlineEngine, make_workflow: Any) -> None:
+def test_a_node_type_missing_on_the_worker_fails_the_run_clearly(
+    engine_inline: InlineEngine, make_workflow: Any
+) -> None:
     from connectors.sdk.registry import node_types
 
     workflow = make_workflow(chain(manual(), node("one", "test.count")))

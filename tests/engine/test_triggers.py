@@ -79,7 +79,9 @@ def test_inactive_workflows_are_not_polled(make_workflow: Any, tmp_path: Path) -
 
 def test_schedules_fire_once_per_due_time(engine_inline: InlineEngine, make_workflow: Any) -> None:
     pytest.importorskip("connectors.builtin.nodes")
-    workflow = make_workflow(chain(node("every", "builtin.trigger.schedule", cron="*/5 * * * *"), node("one", "test.count")))
+    workflow = make_workflow(
+        chain(node("every", "builtin.trigger.schedule", cron="*/5 * * * *"), node("one", "test.count"))
+    )
     now = timezone.now().replace(second=0, microsecond=0)
     assert scheduler.tick(now).schedules_fired == 0  # first sight: computes the next fire time
     due = NodeState.objects.get(workflow=workflow).next_poll_at
@@ -116,10 +118,16 @@ def test_webhook_deliveries_become_runs_once(engine_inline: InlineEngine, make_w
     assert first.json()["runs"] == again.json()["runs"]
     assert Run.objects.count() == 1
 
-    assert client.post(url, {"id": 1}, content_type="application/json", headers={"X-Test-Secret": "wrong"}).status_code == 401
+    assert (
+        client.post(url, {"id": 1}, content_type="application/json", headers={"X-Test-Secret": "wrong"}).status_code
+        == 401
+    )
     assert client.post("/hooks/unknown/", {"id": 1}, content_type="application/json").status_code == 404
     assert client.get(url).status_code == 405
     workflow.active = False
     workflow.save()
-    assert client.post(url, {"id": 2}, content_type="application/json", headers={"X-Test-Secret": secret}).status_code == 409
+    assert (
+        client.post(url, {"id": 2}, content_type="application/json", headers={"X-Test-Secret": secret}).status_code
+        == 409
+    )
     assert Run.objects.count() == 1

@@ -14,7 +14,6 @@ from ledgerline.asgi import application
 from tests.fixtures.engine import InlineEngine
 from tests.support.flows import chain, manual, node
 
-
 HEADERS = [(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1:8000")]
 
 
@@ -37,7 +36,9 @@ async def test_reconnecting_client_gets_what_it_missed_then_live_events(user: An
     from engine.dispatch import replace_sender
 
     with replace_sender(inline.record):
-        run, _ = await sync_to_async(start_run)(workflow_version=await sync_to_async(workflow.latest_version)(), input={})
+        run, _ = await sync_to_async(start_run)(
+            workflow_version=await sync_to_async(workflow.latest_version)(), input={}
+        )
         ws = communicator(f"/ws/runs/{run.pk}/?after=0", token)
         connected, _ = await ws.connect()
         assert connected
@@ -47,7 +48,12 @@ async def test_reconnecting_client_gets_what_it_missed_then_live_events(user: An
         await sync_to_async(inline.drive)(run)
         live = await receive_all(ws, 6)
         assert [e["type"] for e in live] == [
-            "run.started", "node.started", "node.succeeded", "node.started", "node.succeeded", "run.succeeded"
+            "run.started",
+            "node.started",
+            "node.succeeded",
+            "node.started",
+            "node.succeeded",
+            "run.succeeded",
         ]
         assert [e["seq"] for e in live] == [2, 3, 4, 5, 6, 7]
         await ws.disconnect()
@@ -76,7 +82,9 @@ async def test_workflow_stream_and_refusals(user: Any, make_workflow: Any) -> No
     from engine.dispatch import replace_sender
 
     with replace_sender(inline.record):
-        run, _ = await sync_to_async(start_run)(workflow_version=await sync_to_async(workflow.latest_version)(), input={})
+        run, _ = await sync_to_async(start_run)(
+            workflow_version=await sync_to_async(workflow.latest_version)(), input={}
+        )
         await sync_to_async(inline.drive)(run)
     events = await receive_all(ws, 7)
     assert events[0]["type"] == "run.created" and events[-1]["type"] == "run.succeeded"

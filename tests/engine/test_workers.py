@@ -46,7 +46,8 @@ def worker_env(**extra: str) -> dict[str, str]:
     db = settings.DATABASES["default"]
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        DATABASE_URL=f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        f"/{db['NAME']}",
         PYTHONUNBUFFERED="1",
         **extra,
     )
@@ -80,9 +81,13 @@ def spawn_worker(transactional_db: Any, broker: Any) -> Iterator[Any]:
 
 
 @needs_real_broker
-def test_a_run_completes_through_a_separate_worker_process(spawn_worker: Any, make_workflow: Any, tmp_path: Path) -> None:
+def test_a_run_completes_through_a_separate_worker_process(
+    spawn_worker: Any, make_workflow: Any, tmp_path: Path
+) -> None:
     log = tmp_path / "log"
-    workflow = make_workflow(chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log))))
+    workflow = make_workflow(
+        chain(manual(), node("one", "test.count", log_file=str(log)), node("two", "test.count", log_file=str(log)))
+    )
     spawn_worker()
     run, _ = start_run(workflow_version=workflow.latest_version(), input={"po": "B2"})
     finished = wait_for_run(run.pk, timeout=60)
@@ -92,7 +97,9 @@ def test_a_run_completes_through_a_separate_worker_process(spawn_worker: Any, ma
 
 @needs_real_broker
 @override_settings(LEDGERLINE_ENGINE={"RUN_LEASE_SECONDS": 3, "MAX_RUN_CRASHES": 5, "SCHEDULER_TICK_SECONDS": 1})
-def test_a_run_resumes_after_its_worker_process_is_killed(spawn_worker: Any, make_workflow: Any, tmp_path: Path) -> None:
+def test_a_run_resumes_after_its_worker_process_is_killed(
+    spawn_worker: Any, make_workflow: Any, tmp_path: Path
+) -> None:
     """SIGKILL the worker while a node runs; another worker finishes the run, nothing completed runs twice."""
     log, started, gate = tmp_path / "log", tmp_path / "started", tmp_path / "open"
     workflow = make_workflow(
@@ -120,5 +127,8 @@ def test_a_run_resumes_after_its_worker_process_is_killed(spawn_worker: Any, mak
     assert log.read_text().splitlines() == ["before 1", "after 1"]
     assert started.read_text().splitlines() == ["gate 1", "gate 2"]
     assert {nr.node_id: nr.attempts for nr in Run.objects.get(pk=run.pk).node_runs.all()} == {
-        "start": 1, "before": 1, "gate": 2, "after": 1
+        "start": 1,
+        "before": 1,
+        "gate": 2,
+        "after": 1,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 
@@ -25,7 +26,7 @@ def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[s
 
 def chain(*nodes: dict[str, Any]) -> dict[str, Any]:
     """Nodes wired one after the other, ``out`` → ``in``."""
-    return document(list(nodes), [edge(a["id"], b["id"]) for a, b in zip(nodes, nodes[1:], strict=False)])
+    return document(list(nodes), [edge(a["id"], b["id"]) for a, b in pairwise(nodes)])
 
 
 def manual(node_id: str = "start") -> dict[str, Any]:

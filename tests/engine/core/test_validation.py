@@ -23,8 +23,14 @@ def test_a_valid_chain_has_no_issues() -> None:
     ("doc", "expected"),
     [
         pytest.param({"nodes": [], "edges": []}, [("document", None, None)], id="missing_schema_version"),
-        pytest.param({"schema": 2, "nodes": [], "edges": []}, [("document", None, "schema")], id="unknown_schema_version"),
-        pytest.param({"schema": 1, "nodes": [{"id": "a b", "type": "x"}], "edges": []}, [("document", None, "nodes.0.id")], id="bad_node_id"),
+        pytest.param(
+            {"schema": 2, "nodes": [], "edges": []}, [("document", None, "schema")], id="unknown_schema_version"
+        ),
+        pytest.param(
+            {"schema": 1, "nodes": [{"id": "a b", "type": "x"}], "edges": []},
+            [("document", None, "nodes.0.id")],
+            id="bad_node_id",
+        ),
     ],
 )
 def test_document_schema_errors(doc: Any, expected: list[Any]) -> None:
@@ -77,7 +83,10 @@ def test_required_input_must_be_wired_optional_need_not() -> None:
 
 
 def test_a_flow_needs_a_trigger() -> None:
-    assert codes(document([node("c", "test.count")], [])) == [("unwired_input", "c", "inputs.in"), ("no_trigger", None, None)]
+    assert codes(document([node("c", "test.count")], [])) == [
+        ("unwired_input", "c", "inputs.in"),
+        ("no_trigger", None, None),
+    ]
 
 
 def test_node_version_newer_than_server() -> None:

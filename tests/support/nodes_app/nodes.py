@@ -54,7 +54,11 @@ class GateNode(NodeType):
     config_schema = {
         "type": "object",
         "required": ["open_file"],
-        "properties": {"open_file": {"type": "string"}, "started_file": {"type": "string"}, "timeout": {"type": "number"}},
+        "properties": {
+            "open_file": {"type": "string"},
+            "started_file": {"type": "string"},
+            "timeout": {"type": "number"},
+        },
     }
 
     def execute(self, context: Any, item: Any) -> Any:
