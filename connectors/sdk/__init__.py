@@ -5,6 +5,7 @@ Import from here::
     from connectors.sdk import NodeType, register, PermanentError
 """
 
+from connectors.sdk.connections import AuthorizationStart, ConnectionKind, ConnectionTestResult
 from connectors.sdk.context import ConnectionHandle, NodeContext, StateStore
 from connectors.sdk.errors import (
     CredentialError,
@@ -35,7 +36,10 @@ from connectors.sdk.registry import AlreadyRegistered, NotRegistered, connection
 __all__ = [
     "EMPTY_CONFIG",
     "AlreadyRegistered",
+    "AuthorizationStart",
     "ConnectionHandle",
+    "ConnectionKind",
+    "ConnectionTestResult",
     "CredentialError",
     "FailureKind",
     "FanOut",

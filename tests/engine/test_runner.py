@@ -306,3 +306,27 @@ def test_a_node_type_missing_on_the_worker_fails_the_run_clearly(
     assert run.status == RunStatus.FAILED
     assert run.error["code"] == "unknown_type"
     assert "test.count" in run.error["message"]
+
+
+def test_fan_out_continues_each_item_in_its_own_child_run(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    workflow = make_workflow(
+        chain(manual(), node("split", "test.split"), node("each", "test.flaky", failures=0), node("log", "test.count", log_file=str(log)))
+    )
+    parent = engine_inline.drive(start(workflow, {"items": [{"id": "L1", "qty": 1}, {"id": "L2", "qty": 2}]}))
+    assert parent.status == RunStatus.SUCCEEDED
+    assert {n: nr.status for n, nr in node_runs(parent).items()} == {
+        "start": "succeeded", "split": "succeeded", "each": "skipped", "log": "skipped"
+    }
+    children = list(Run.objects.filter(parent=parent).order_by("event_key"))
+    assert [c.event_key for c in children] == [f"{parent.pk}/split/L1", f"{parent.pk}/split/L2"]
+
+    engine_inline.drive_all()
+    outputs = sorted(node_runs(Run.objects.get(pk=c.pk))["each"].output["out"]["item"]["qty"] for c in children)
+    assert outputs == [1, 2]
+    assert sorted(executions(log)) == ["log 1", "log 1"]
+    for child in children:
+        child_runs = node_runs(Run.objects.get(pk=child.pk))
+        assert child_runs["start"].attempts == 1 and child_runs["split"].status == "succeeded"

@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
     def _demo_connections(self, org: Organization) -> None:
         """Connections to the local sandboxes, named as the demo workflows expect."""
-        path = fixtures_dir() / "demo" / "connections.json"
+        path = fixtures_dir() / "demo_connections.json"
         if not path.exists():
             return
         for entry in json.loads(path.read_text()):

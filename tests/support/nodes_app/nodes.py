@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.sdk import (
+    FanOut,
     NodeType,
     PermanentError,
     PollingTrigger,
@@ -150,3 +151,15 @@ class EchoWebhook(WebhookTrigger):
             raise WebhookRejected("bad secret", status=401)
         body = json.loads(request.body)
         return [TriggerEvent(key=str(body["id"]), payload=body)]
+
+
+@register
+class SplitNode(NodeType):
+    """Fans out ``item["items"]``, keyed by each element's ``id``."""
+
+    type = "test.split"
+    title = "Split"
+    category = "Test"
+
+    def execute(self, context: Any, item: Any) -> Any:
+        return FanOut(items=item["items"], keys=[str(element["id"]) for element in item["items"]])
