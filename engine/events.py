@@ -46,29 +46,33 @@ def record_events(run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]]) 
     """Store ``(type, node_id, payload)`` entries for ``run`` and publish them on commit.
 
     Must be called inside the transaction that made the state change, so an
-    event exists exactly when its change does.
+    event exists exactly when its change does. Sequence numbers are allocated
+    under the run's row lock, so concurrent writers (a worker and a cancel
+    request) never collide.
     """
+    entries = list(entries)
+    if not entries:
+        return []
     now = timezone.now()
-    events = []
-    for event_type, node_id, payload in entries:
-        run.last_seq += 1
-        events.append(
+    with transaction.atomic():
+        last_seq = Run.objects.select_for_update().values_list("last_seq", flat=True).get(pk=run.pk)
+        events = [
             RunEvent(
                 run=run,
                 workflow_id=run.workflow_id,
-                seq=run.last_seq,
+                seq=last_seq + offset,
                 type=event_type,
                 node_id=node_id,
                 payload=payload,
                 at=now,
             )
-        )
-    if not events:
-        return []
-    RunEvent.objects.bulk_create(events)
-    Run.objects.filter(pk=run.pk).update(last_seq=run.last_seq)
+            for offset, (event_type, node_id, payload) in enumerate(entries, start=1)
+        ]
+        RunEvent.objects.bulk_create(events)
+        run.last_seq = last_seq + len(events)
+        Run.objects.filter(pk=run.pk).update(last_seq=run.last_seq)
     if events[0].pk is None:  # a database that does not return ids from bulk inserts
-        events = list(RunEvent.objects.filter(run=run, seq__gte=events[0].seq).order_by("seq"))
+        events = list(RunEvent.objects.filter(run=run, seq__gt=last_seq).order_by("seq"))
     messages = [serialize_event(event) for event in events]
     transaction.on_commit(lambda: publish(messages))
     return events

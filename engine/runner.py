@@ -93,7 +93,8 @@ class RunStepper:
             message = f"node types {self.missing_types} are not installed on this worker; install their apps and replay"
             self._end(RunStatus.FAILED, error={"kind": "permanent", "code": "unknown_type", "message": message})
             return
-        self._mark_running()
+        if not self._mark_running():
+            return
         while True:
             if not leases.renew(str(self.run.pk), self.owner):
                 return  # cancelled, or the lease was lost: another worker owns the run now
@@ -160,18 +161,24 @@ class RunStepper:
 
     # -- state changes (each in its own transaction, with its events) -------------
 
-    def _mark_running(self) -> None:
+    def _mark_running(self) -> bool:
+        """False when the run was cancelled after it was claimed."""
         with transaction.atomic():
             first = self.run.started_at is None
+            started_at = self.run.started_at or timezone.now()
+            updated = (
+                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
+                .exclude(status=RunStatus.CANCELLED)
+                .update(status=RunStatus.RUNNING, wake_at=None, started_at=started_at)
+            )
+            if not updated:
+                return False
             self.run.status = RunStatus.RUNNING
             self.run.wake_at = None
-            if first:
-                self.run.started_at = timezone.now()
-            Run.objects.filter(pk=self.run.pk).update(
-                status=RunStatus.RUNNING, wake_at=None, started_at=self.run.started_at
-            )
+            self.run.started_at = started_at
             if first:
                 record_events(self.run, [("run.started", "", {})])
+        return True
 
     def _start_node(self, node_id: str, node_type: str, item: Any) -> NodeRun:
         now = timezone.now()
@@ -251,7 +258,13 @@ class RunStepper:
 
     def _wait_until(self, when: dt.datetime) -> None:
         with transaction.atomic():
-            Run.objects.filter(pk=self.run.pk).update(status=RunStatus.WAITING, wake_at=when)
+            updated = (
+                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
+                .exclude(status=RunStatus.CANCELLED)
+                .update(status=RunStatus.WAITING, wake_at=when)
+            )
+            if not updated:
+                return
             self.run.status = RunStatus.WAITING
             record_events(self.run, [("run.waiting", "", {"until": when.isoformat()})])
         enqueue_run(str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False)

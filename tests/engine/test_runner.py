@@ -313,12 +313,20 @@ def test_fan_out_continues_each_item_in_its_own_child_run(
 ) -> None:
     log = tmp_path / "log"
     workflow = make_workflow(
-        chain(manual(), node("split", "test.split"), node("each", "test.flaky", failures=0), node("log", "test.count", log_file=str(log)))
+        chain(
+            manual(),
+            node("split", "test.split"),
+            node("each", "test.flaky", failures=0),
+            node("log", "test.count", log_file=str(log)),
+        )
     )
     parent = engine_inline.drive(start(workflow, {"items": [{"id": "L1", "qty": 1}, {"id": "L2", "qty": 2}]}))
     assert parent.status == RunStatus.SUCCEEDED
     assert {n: nr.status for n, nr in node_runs(parent).items()} == {
-        "start": "succeeded", "split": "succeeded", "each": "skipped", "log": "skipped"
+        "start": "succeeded",
+        "split": "succeeded",
+        "each": "skipped",
+        "log": "skipped",
     }
     children = list(Run.objects.filter(parent=parent).order_by("event_key"))
     assert [c.event_key for c in children] == [f"{parent.pk}/split/L1", f"{parent.pk}/split/L2"]

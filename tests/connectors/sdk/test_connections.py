@@ -34,7 +34,12 @@ def echo_kind() -> Any:
 def test_secrets_are_encrypted_at_rest_and_never_returned(api: APIClient, echo_kind: Any) -> None:
     created = api.post(
         "/api/connections/",
-        {"kind": "echo", "name": "Echo", "base_url": "https://echo.example.com", "secrets": {"api_key": "s3cret-value"}},
+        {
+            "kind": "echo",
+            "name": "Echo",
+            "base_url": "https://echo.example.com",
+            "secrets": {"api_key": "s3cret-value"},
+        },
         format="json",
     )
     assert created.status_code == 201
@@ -63,7 +68,9 @@ def test_test_action_records_the_status(api: APIClient, echo_kind: Any) -> None:
 
 
 def test_unknown_kinds_and_secrets_are_refused(api: APIClient, echo_kind: Any) -> None:
-    bad_kind = api.post("/api/connections/", {"kind": "nope", "name": "x", "base_url": "https://x.example.com"}, format="json")
+    bad_kind = api.post(
+        "/api/connections/", {"kind": "nope", "name": "x", "base_url": "https://x.example.com"}, format="json"
+    )
     assert bad_kind.status_code == 400 and "unknown kind" in bad_kind.json()["kind"][0]
     bad_secret = api.post(
         "/api/connections/",
