@@ -13,6 +13,7 @@ from django.utils import timezone
 from connectors.sdk.errors import PermanentError
 from connectors.sdk.handles import StoredConnection
 from connectors.sdk.models import Connection
+from engine.effects import LedgerEffect, begin_effect
 from engine.models import NodeState
 
 logger = logging.getLogger("ledgerline.nodes")
@@ -86,6 +87,16 @@ class EngineContext:
 
     def idempotency_key(self, *business_key: str) -> str:
         return effect_key(self.workflow_id, self.node_id, *business_key)
+
+    def effect(self, kind: str, *business_key: str) -> LedgerEffect:
+        return begin_effect(
+            key=effect_key(self.workflow_id, self.node_id, kind, *business_key),
+            workflow_id=self.workflow_id,
+            node_id=self.node_id,
+            run_id=self.run_id,
+            kind=kind,
+            business_key="/".join(business_key),
+        )
 
     def log(self, message: str, **data: Any) -> None:
         self.logs.append({"at": timezone.now().isoformat(), "message": message, "data": data})

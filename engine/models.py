@@ -139,3 +139,37 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"webhook of {self.node_id} in {self.workflow_id}"
+
+
+class Effect(models.Model):
+    """The effect ledger: one row per side effect, keyed by workflow, node and business key.
+
+    A row is committed as ``started`` before the remote call and becomes
+    ``applied`` with the remote's answer after it. A ``started`` row found by a
+    later attempt means an earlier worker died in between: the node reconciles
+    with the remote (lookup by reference) instead of creating a duplicate.
+    """
+
+    class Status(models.TextChoices):
+        STARTED = "started", "Started"
+        APPLIED = "applied", "Applied"
+
+    key = models.CharField(max_length=64, primary_key=True)
+    workflow = models.ForeignKey("designer.Workflow", on_delete=models.CASCADE, related_name="effects")
+    node_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=100)
+    business_key = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.STARTED)
+    attempts = models.PositiveIntegerField(default=1)
+    remote_id = models.CharField(max_length=200, blank=True, default="")
+    result = models.JSONField(null=True, blank=True)
+    first_run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workflow", "kind", "business_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.business_key} ({self.status})"

@@ -63,6 +63,22 @@ class ConnectionHandle(Protocol):
         ...
 
 
+class EffectHandle(Protocol):
+    """One side effect in the effect ledger (see :meth:`NodeContext.effect`)."""
+
+    #: The idempotency key to send to the remote (stable across retries and replays).
+    key: str
+    #: What an earlier attempt recorded when the effect was applied, else None.
+    previous: Mapping[str, Any] | None
+    #: True when an earlier attempt began this effect but never recorded its outcome
+    #: (its worker died between the remote call and the commit): look the record up
+    #: at the remote by its reference before creating it again.
+    uncertain: bool
+
+    def record(self, result: Mapping[str, Any], remote_id: str | None = None) -> None:
+        """Commit the effect's outcome; later attempts see it as ``previous``."""
+
+
 class NodeContext(Protocol):
     """Everything a node may use besides its input item."""
 
@@ -95,6 +111,25 @@ class NodeContext(Protocol):
 
         The same workflow, node and business key always give the same key, so a
         retried or replayed run repeats the same effect, never a second one.
+        """
+        ...
+
+    def effect(self, kind: str, *business_key: str) -> EffectHandle:
+        """Enter an effect into the ledger before performing it.
+
+        The entry is committed before this returns, so a crash after the remote
+        call leaves a trace: the next attempt sees ``uncertain`` and reconciles
+        instead of creating a duplicate. Usage::
+
+            effect = context.effect("xero.invoice", purchase_order_id)
+            if effect.previous is not None:
+                return effect.previous
+            if effect.uncertain and (found := client.find_invoice(reference=...)):
+                effect.record(found, remote_id=found["InvoiceID"])
+                return found
+            created = client.create_invoice(..., idempotency_key=effect.key)
+            effect.record(created, remote_id=created["InvoiceID"])
+            return created
         """
         ...
 

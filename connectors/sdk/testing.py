@@ -71,6 +71,20 @@ class FakeConnection:
 
 
 @dataclass
+class FakeEffect:
+    """In-memory ledger entry: a second ``effect()`` for the same key before ``record`` is uncertain."""
+
+    key: str
+    previous: Mapping[str, Any] | None = None
+    uncertain: bool = False
+    remote_id: str | None = None
+
+    def record(self, result: Mapping[str, Any], remote_id: str | None = None) -> None:
+        self.previous = result
+        self.remote_id = remote_id
+
+
+@dataclass
 class FakeContext:
     """A :class:`~connectors.sdk.context.NodeContext` for unit tests."""
 
@@ -83,6 +97,8 @@ class FakeContext:
     connection_handle: Any = None
     store: FakeStateStore = field(default_factory=FakeStateStore)
     logs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: The effect ledger of this fake context, by key.
+    effects: dict[str, FakeEffect] = field(default_factory=dict)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("ledgerline.test"))
 
     def connection(self) -> Any:
@@ -98,6 +114,15 @@ class FakeContext:
     def idempotency_key(self, *business_key: str) -> str:
         raw = "|".join([self.workflow_id, self.node_id, *business_key])
         return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+    def effect(self, kind: str, *business_key: str) -> FakeEffect:
+        key = self.idempotency_key(kind, *business_key)
+        existing = self.effects.get(key)
+        if existing is None:
+            existing = self.effects[key] = FakeEffect(key=key)
+        elif existing.previous is None:
+            existing.uncertain = True
+        return existing
 
     def log(self, message: str, **data: Any) -> None:
         self.logs.append((message, data))

@@ -163,3 +163,40 @@ class SplitNode(NodeType):
 
     def execute(self, context: Any, item: Any) -> Any:
         return FanOut(items=item["items"], keys=[str(element["id"]) for element in item["items"]])
+
+
+@register
+class LedgerNode(NodeType):
+    """Creates ``item["ref"]`` in a file-backed "remote" once, through the effect ledger.
+
+    ``config.crash_after_call`` raises after the remote call and before recording,
+    like a worker dying between the two.
+    """
+
+    type = "test.ledger"
+    title = "Ledger effect"
+    category = "Test"
+    side_effects = True
+    config_schema = {
+        "type": "object",
+        "required": ["remote"],
+        "properties": {"remote": {"type": "string"}, "crash_after_call": {"type": "boolean"}},
+    }
+
+    def execute(self, context: Any, item: Any) -> Any:
+        remote = Path(context.config["remote"])
+        effect = context.effect("record", item["ref"])
+        if effect.previous is not None:
+            return effect.previous
+        existing = [line for line in remote.read_text().splitlines() if line == item["ref"]] if remote.exists() else []
+        if effect.uncertain and existing:
+            found = {"ref": item["ref"], "reconciled": True}
+            effect.record(found, remote_id=item["ref"])
+            return found
+        with remote.open("a") as handle:
+            handle.write(item["ref"] + "\n")
+        if context.config.get("crash_after_call") and context.attempt == 1:
+            raise TransientError("worker died after the remote call")
+        created = {"ref": item["ref"], "reconciled": False}
+        effect.record(created, remote_id=item["ref"])
+        return created
