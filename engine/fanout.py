@@ -80,8 +80,11 @@ def start_child_runs(parent: Run, graph: WorkflowGraph, node_run: NodeRun, fanou
     return children
 
 
-def replay_run(original: Run, from_node: str, graph: WorkflowGraph) -> Run:
-    """A new run that reuses ``original``'s results before ``from_node`` and executes the rest."""
+def replay_run(original: Run, from_node: str, graph: WorkflowGraph, *, edited_input: Any = None) -> Run:
+    """A new run that reuses ``original``'s results before ``from_node`` and executes the rest.
+
+    ``edited_input``, when given, is the item ``from_node`` receives instead of its upstream output.
+    """
     redo = {from_node} | graph.descendants(from_node)
     keep = [node_id for node_id in graph.nodes if node_id not in redo]
     with transaction.atomic():
@@ -94,6 +97,7 @@ def replay_run(original: Run, from_node: str, graph: WorkflowGraph) -> Run:
             replay_from_node=from_node,
             triggered_by="replay",
             status=RunStatus.PENDING,
+            input_overrides={from_node: to_json(edited_input)} if edited_input is not None else {},
         )
         copy_node_runs(original, replay, keep, {})
         record_events(replay, [("run.created", "", {"replay_of": str(original.pk), "from_node": from_node})])

@@ -41,6 +41,13 @@ class Run(models.Model):
     #: How many times a worker died while holding this run (poison detection).
     crash_count = models.PositiveIntegerField(default=0)
     last_seq = models.PositiveIntegerField(default=0)
+    #: For replays with an edited item: ``{node_id: item}`` used instead of the upstream output.
+    input_overrides = models.JSONField(default=dict, blank=True)
+    #: How a failed run left the dead-letter queue: "" (still in it), "replayed" or "discarded".
+    resolution = models.CharField(max_length=20, blank=True, default="")
+    resolution_note = models.TextField(blank=True, default="")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]

@@ -141,7 +141,12 @@ class RunStepper:
             return False
         spec = self.graph.nodes[node_id]
         node_type = node_types.get(spec.type)
-        item = self.run.input if node_id == self.trigger_node_id else self._input_for(node_id)[1]
+        if node_id in self.run.input_overrides:
+            item = self.run.input_overrides[node_id]
+        elif node_id == self.trigger_node_id:
+            item = self.run.input
+        else:
+            item = self._input_for(node_id)[1]
         node_run = self._start_node(node_id, spec.type, item)
         context = EngineContext(
             run_id=str(self.run.pk),

@@ -180,10 +180,16 @@ class LedgerNode(NodeType):
     config_schema = {
         "type": "object",
         "required": ["remote"],
-        "properties": {"remote": {"type": "string"}, "crash_after_call": {"type": "boolean"}},
+        "properties": {
+            "remote": {"type": "string"},
+            "crash_after_call": {"type": "boolean"},
+            "reject": {"type": "string", "description": "a ref the remote refuses"},
+        },
     }
 
     def execute(self, context: Any, item: Any) -> Any:
+        if item["ref"] == context.config.get("reject"):
+            raise PermanentError(f"the remote refuses {item['ref']!r}", field="input.ref")
         remote = Path(context.config["remote"])
         effect = context.effect("record", item["ref"])
         if effect.previous is not None:
