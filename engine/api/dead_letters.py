@@ -103,7 +103,7 @@ class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet[Run]):
     def get_object(self) -> Run:
         try:
             return super().get_object()
-        except Exception as exc:  # noqa: BLE001 - a malformed id is "not found" too
+        except Exception as exc:
             raise NotFound("no such run in the dead-letter queue") from exc
 
     @extend_schema(request=ReplayRequest, responses={201: RunSerializer})
