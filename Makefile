@@ -32,8 +32,10 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
-frontend: $(FRONTEND_STAMP)
-	cd frontend && npm run build --silent
+# The web app is built when its sources are present (frontend/package.json).
+frontend:
+	@if [ -f frontend/package.json ]; then $(MAKE) --no-print-directory $(FRONTEND_STAMP) && cd frontend && npm run build --silent; \
+	else echo "frontend/package.json not found: serving the API without the web app"; fi
 
 $(FRONTEND_STAMP): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -53,7 +55,7 @@ typecheck: install
 	$(VENV)/bin/mypy .
 
 vitest: frontend
-	cd frontend && npm run test --silent
+	@if [ -f frontend/package.json ]; then cd frontend && npm run test --silent; fi
 
 pytest: install
 	$(TEST_ENV) $(VENV)/bin/pytest -q
