@@ -1,4 +1,4 @@
-"""Sending "advance this run" messages to the workers.
+"""Sending messages to the workers: "advance this run" and "flush this batch".
 
 Kept apart from the actors so services can enqueue without importing the
 broker set-up, and so tests can take the place of the broker with
@@ -12,28 +12,28 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-#: ``sender(run_id, delay_ms)``; the default sends a Dramatiq message.
-Sender = Callable[[str, int], None]
+#: ``sender(kind, argument, delay_ms)`` where kind is ``"run"`` or ``"batch"``.
+Sender = Callable[[str, str, int], None]
 
 
-def _send_message(run_id: str, delay_ms: int) -> None:
-    from engine.tasks import advance_run  # the actor module needs the broker configured
+def _send_message(kind: str, argument: str, delay_ms: int) -> None:
+    from engine.tasks import advance_run, flush_batch  # the actor module needs the broker configured
 
+    actor = advance_run if kind == "run" else flush_batch
     if delay_ms > 0:
-        advance_run.send_with_options(args=(run_id,), delay=delay_ms)
+        actor.send_with_options(args=(argument,), delay=delay_ms)
     else:
-        advance_run.send(run_id)
+        actor.send(argument)
 
 
 _sender: Sender = _send_message
 
 
-def enqueue_run(run_id: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:
-    """Ask a worker to advance ``run_id`` (after the current transaction commits, by default)."""
+def _dispatch(kind: str, argument: str, delay_seconds: float, on_commit: bool) -> None:
     delay_ms = max(0, int(delay_seconds * 1000))
 
     def send() -> None:
-        _sender(str(run_id), delay_ms)
+        _sender(kind, argument, delay_ms)
 
     if on_commit:
         transaction.on_commit(send)
@@ -41,9 +41,19 @@ def enqueue_run(run_id: str, *, delay_seconds: float = 0.0, on_commit: bool = Tr
         send()
 
 
+def enqueue_run(run_id: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:
+    """Ask a worker to advance ``run_id`` (after the current transaction commits, by default)."""
+    _dispatch("run", str(run_id), delay_seconds, on_commit)
+
+
+def enqueue_flush(batch_key: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:
+    """Ask a worker to send the batch ``batch_key`` (see :mod:`engine.batching`)."""
+    _dispatch("batch", batch_key, delay_seconds, on_commit)
+
+
 @contextmanager
 def replace_sender(sender: Sender) -> Iterator[None]:
-    """Route every enqueue to ``sender`` for the duration of the block (tests, benchmarks)."""
+    """Route every message to ``sender`` for the duration of the block (tests, benchmarks)."""
     global _sender
     previous = _sender
     _sender = sender

@@ -81,7 +81,13 @@ def _execute(node_type: NodeType, context: EngineContext, item: Any) -> NodeOutc
             )
         )
     try:
-        result = node_type.execute(context, item)
+        if type(node_type).batchable:
+            # A batch of one: batchable types may implement only execute_batch.
+            result = node_type.execute_batch([(context, item)])[0]
+            if isinstance(result, BaseException):
+                raise result
+        else:
+            result = node_type.execute(context, item)
         output, fanout = normalise_output(node_type, result)
     except NodeError as exc:
         return _failure(exc)

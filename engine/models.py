@@ -180,3 +180,37 @@ class Effect(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.business_key} ({self.status})"
+
+
+class BatchItem(models.Model):
+    """One run's call to a batchable node, parked until a batch carries it to the remote.
+
+    Runs that reach the same batchable node type with the same connection and
+    configuration within the batch window share one ``execute_batch`` call; each
+    run gets its own result (or its own failure) back.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a batch"
+        CLAIMED = "claimed", "In a batch being sent"
+        DONE = "done", "Result ready"
+
+    batch_key = models.CharField(max_length=64, db_index=True)
+    node_type = models.CharField(max_length=200)
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="batch_items")
+    node_id = models.CharField(max_length=64)
+    attempt = models.PositiveIntegerField()
+    item = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    batch_id = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    #: ``{"output": …}`` or ``{"error": …, "failure_kind": …, "retry_after": …}``, plus ``batch_size``.
+    outcome = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "node_id", "attempt"], name="unique_batch_item")]
+        indexes = [models.Index(fields=["batch_key", "status", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.node_type} for run {self.run_id} ({self.status})"

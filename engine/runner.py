@@ -23,6 +23,7 @@ from django.utils import timezone
 from connectors.sdk.errors import FailureKind
 from connectors.sdk.registry import node_types
 from engine import leases
+from engine.batching import outcome_of, park
 from engine.context import EngineContext
 from engine.core.graph import WorkflowGraph, gather_input, parse_document
 from engine.core.retry import retry_delay
@@ -31,7 +32,7 @@ from engine.dispatch import enqueue_run
 from engine.events import record_events
 from engine.execution import NodeOutcome, execute_node
 from engine.fanout import start_child_runs
-from engine.models import NodeRun, Run
+from engine.models import BatchItem, NodeRun, Run
 
 logger = logging.getLogger(__name__)
 
@@ -141,12 +142,9 @@ class RunStepper:
             return False
         spec = self.graph.nodes[node_id]
         node_type = node_types.get(spec.type)
-        if node_id in self.run.input_overrides:
-            item = self.run.input_overrides[node_id]
-        elif node_id == self.trigger_node_id:
-            item = self.run.input
-        else:
-            item = self._input_for(node_id)[1]
+        if type(node_type).batchable and settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"] > 0:
+            return self._step_batched(node_id, type(node_type).retry)
+        item = self._item_for(node_id)
         node_run = self._start_node(node_id, spec.type, item)
         context = EngineContext(
             run_id=str(self.run.pk),
@@ -163,6 +161,41 @@ class RunStepper:
             self._node_succeeded(node_run, outcome)
             return True
         return self._node_failed(node_run, outcome, type(node_type).retry)
+
+    def _item_for(self, node_id: str) -> Any:
+        if node_id in self.run.input_overrides:
+            return self.run.input_overrides[node_id]
+        if node_id == self.trigger_node_id:
+            return self.run.input
+        return self._input_for(node_id)[1]
+
+    def _step_batched(self, node_id: str, policy: Any) -> bool:
+        """Park the call for the next batch, or take up its result once the batch has run."""
+        spec = self.graph.nodes[node_id]
+        node_run = self.node_runs.get(node_id)
+        if node_run is None or node_run.status != NodeStatus.RUNNING:
+            node_run = self._start_node(node_id, spec.type, self._item_for(node_id))
+        parked = BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=node_run.attempts).first()
+        outcome = outcome_of(parked) if parked is not None else None
+        if outcome is None:
+            if parked is None:
+                park(
+                    run=self.run,
+                    node_id=node_id,
+                    node_type=spec.type,
+                    attempt=node_run.attempts,
+                    config=spec.config,
+                    item=node_run.input,
+                )
+            # Parked: the flush wakes the run. The deadline only guards against a lost wake-up.
+            self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False)
+            return False
+        assert parked is not None and parked.outcome is not None
+        outcome.logs = parked.outcome.get("logs", [])
+        if outcome.succeeded:
+            self._node_succeeded(node_run, outcome, batch_size=parked.outcome.get("batch_size"))
+            return True
+        return self._node_failed(node_run, outcome, policy)
 
     # -- state changes (each in its own transaction, with its events) -------------
 
@@ -201,7 +234,7 @@ class RunStepper:
             record_events(self.run, [("node.started", node_id, {"attempt": node_run.attempts})])
         return node_run
 
-    def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome) -> None:
+    def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome, batch_size: int | None = None) -> None:
         with transaction.atomic():
             node_run.status = NodeStatus.SUCCEEDED
             node_run.output = outcome.output
@@ -213,6 +246,8 @@ class RunStepper:
                 ("node.log", node_run.node_id, entry) for entry in outcome.logs
             ]
             payload: dict[str, Any] = {"attempt": node_run.attempts, "duration_ms": outcome.duration_ms}
+            if batch_size is not None:
+                payload["batch_size"] = batch_size
             if outcome.fanout is not None:
                 children = start_child_runs(self.run, self.graph, node_run, outcome.fanout)
                 payload["child_runs"] = len(children)
@@ -261,7 +296,7 @@ class RunStepper:
         self._end(final, error={"node_id": node_run.node_id, **(outcome.error or {})})
         return False
 
-    def _wait_until(self, when: dt.datetime) -> None:
+    def _wait_until(self, when: dt.datetime, *, enqueue: bool = True) -> None:
         with transaction.atomic():
             updated = (
                 Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
@@ -272,6 +307,8 @@ class RunStepper:
                 return
             self.run.status = RunStatus.WAITING
             record_events(self.run, [("run.waiting", "", {"until": when.isoformat()})])
+        if not enqueue:
+            return
         enqueue_run(str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False)
 
     def _finish(self) -> None:

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from connectors.sdk.nodes import PollingTrigger
 from connectors.sdk.registry import node_types
+from engine import leases
+from engine.batching import release_stalled_batches
 from engine.context import EngineContext
 from engine.core.graph import NodeSpec
 from engine.core.states import RunStatus
@@ -48,6 +50,7 @@ def tick(now: dt.datetime | None = None) -> TickReport:
     now = now or timezone.now()
     report = TickReport()
     report.resumed = resume_stalled_runs(now)
+    release_stalled_batches(now, leases.lease_duration())
     for workflow, version, spec in trigger_nodes():
         node_type = node_types.get(spec.type)
         kind = type(node_type).trigger_kind()

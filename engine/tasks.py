@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import dramatiq
 
-from engine import runner
+from engine import batching, runner
 
 
 @dramatiq.actor(queue_name="engine", max_retries=3, min_backoff=1000, time_limit=15 * 60 * 1000)
 def advance_run(run_id: str) -> None:
     """Advance one run as far as it can go (see :mod:`engine.runner`)."""
     runner.advance_run(run_id)
+
+
+@dramatiq.actor(queue_name="engine", max_retries=3, min_backoff=1000, time_limit=10 * 60 * 1000)
+def flush_batch(batch_key: str) -> None:
+    """Send one batch of parked calls (see :mod:`engine.batching`)."""
+    batching.flush(batch_key)

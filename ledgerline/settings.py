@@ -150,6 +150,10 @@ LEDGERLINE_ENGINE = {
     "RUN_LEASE_SECONDS": int(os.environ.get("LEDGERLINE_RUN_LEASE_SECONDS", "60")),
     "MAX_RUN_CRASHES": int(os.environ.get("LEDGERLINE_MAX_RUN_CRASHES", "5")),
     "SCHEDULER_TICK_SECONDS": float(os.environ.get("LEDGERLINE_SCHEDULER_TICK_SECONDS", "5")),
+    #: How long runs may gather at a batchable node before their batch is sent.
+    "BATCH_WINDOW_MS": int(os.environ.get("LEDGERLINE_BATCH_WINDOW_MS", "200")),
+    #: The most calls one batch carries (a node type may ask for fewer with ``batch_size``).
+    "BATCH_MAX_ITEMS": int(os.environ.get("LEDGERLINE_BATCH_MAX_ITEMS", "50")),
 }
 
 LOGGING = {

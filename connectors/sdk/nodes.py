@@ -151,6 +151,8 @@ class NodeType:
     #: True when many runs' calls may be combined into one remote call through
     #: :meth:`execute_batch` (e.g. 50 invoices in one Xero request).
     batchable: ClassVar[bool] = False
+    #: The most calls one :meth:`execute_batch` receives (the engine's limit applies too).
+    batch_size: ClassVar[int] = 50
     retry: ClassVar[RetryPolicy] = RetryPolicy()
     #: Names of config fields whose choices come from the options endpoint
     #: (``GET /api/node-types/<type>/options/<name>/``).

@@ -206,3 +206,32 @@ class LedgerNode(NodeType):
         created = {"ref": item["ref"], "reconciled": False}
         effect.record(created, remote_id=item["ref"])
         return created
+
+
+@register
+class BatchRecordNode(NodeType):
+    """Batchable: appends one line per batch (its size) to ``config.calls_file``; refuses ``item["bad"]``."""
+
+    type = "test.batch"
+    title = "Batch record"
+    category = "Test"
+    side_effects = True
+    batchable = True
+    batch_size = 3
+    config_schema = {
+        "type": "object",
+        "required": ["calls_file"],
+        "properties": {"calls_file": {"type": "string"}, "fail_all": {"type": "boolean"}},
+    }
+
+    def execute_batch(self, calls: Any) -> list[Any]:
+        _record(calls[0][0].config["calls_file"], str(len(calls)))
+        if calls[0][0].config.get("fail_all") and calls[0][0].attempt == 1:
+            raise TransientError("the remote is down")
+        results: list[Any] = []
+        for context, item in calls:
+            if item.get("bad"):
+                results.append(PermanentError(f"{item['ref']} is invalid", field="input.ref"))
+            else:
+                results.append({"ref": item["ref"], "run": context.run_id})
+        return results

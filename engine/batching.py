@@ -1,0 +1,182 @@
+"""Cross-run batching: many runs' calls to a batchable node travel in one remote request.
+
+A run reaching a batchable node parks its call as a :class:`BatchItem` and
+waits (it holds no worker). A flush, scheduled one batch window later, claims
+up to a batch of parked calls with the same key, hands them to the node type's
+``execute_batch`` in one go, stores each call's own result, and wakes each
+run; the run then records the result like any node execution. A call's
+failure fails only its own run.
+
+A flush that dies mid-way leaves its items claimed; the scheduler's sweep
+returns them to the queue after the run lease, and the next flush sends them
+again. ``execute_batch`` implementations must therefore be idempotent per
+element (the effect ledger and idempotency keys make them so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.sdk.errors import FailureKind, NodeError
+from connectors.sdk.nodes import NodeType
+from connectors.sdk.registry import node_types
+from engine.context import EngineContext
+from engine.dispatch import enqueue_flush, enqueue_run
+from engine.execution import NodeOutcome, normalise_output
+from engine.models import BatchItem, Run
+
+logger = logging.getLogger(__name__)
+
+
+def batch_key(node_type: str, config: Mapping[str, Any]) -> str:
+    """Calls share a batch when node type, connection and configuration are all the same."""
+    raw = json.dumps({"type": node_type, "config": config}, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:64]
+
+
+def park(*, run: Run, node_id: str, node_type: str, attempt: int, config: Mapping[str, Any], item: Any) -> BatchItem:
+    """Park a run's call; the flush is scheduled for the end of the batch window."""
+    key = batch_key(node_type, config)
+    parked, _ = BatchItem.objects.get_or_create(
+        run=run, node_id=node_id, attempt=attempt, defaults={"batch_key": key, "node_type": node_type, "item": item}
+    )
+    schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
+    return parked
+
+
+def schedule_flush(key: str, *, delay_ms: int = 0) -> None:
+    enqueue_flush(key, delay_seconds=delay_ms / 1000)
+
+
+def outcome_of(parked: BatchItem) -> NodeOutcome | None:
+    """The stored result of a parked call, or None while it has none."""
+    if parked.status != BatchItem.Status.DONE or parked.outcome is None:
+        return None
+    stored = parked.outcome
+    if "error" in stored:
+        return NodeOutcome(
+            error=stored["error"],
+            failure_kind=FailureKind(stored["failure_kind"]),
+            retry_after=stored.get("retry_after"),
+        )
+    return NodeOutcome(output=stored["output"])
+
+
+def _claim(key: str, limit: int) -> tuple[str, list[BatchItem]]:
+    batch_id = uuid.uuid4().hex
+    candidates = list(
+        BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)
+        .order_by("id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
+        status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
+    )
+    claimed = list(
+        BatchItem.objects.filter(batch_id=batch_id).select_related("run", "run__workflow", "run__workflow_version")
+    )
+    return batch_id, claimed
+
+
+def _node_config(parked: BatchItem) -> Mapping[str, Any]:
+    for node in parked.run.workflow_version.document["nodes"]:
+        if node["id"] == parked.node_id:
+            return node.get("config") or {}
+    return {}
+
+
+def _context(parked: BatchItem, node_type: type[NodeType]) -> EngineContext:
+    run = parked.run
+    return EngineContext(
+        run_id=str(run.pk),
+        workflow_id=str(run.workflow_id),
+        organization_id=run.workflow.organization_id,
+        node_id=parked.node_id,
+        attempt=parked.attempt,
+        config=_node_config(parked),
+        trigger=run.input,
+        connection_kind=node_type.connection_kind,
+    )
+
+
+def _stored(node_type: NodeType, result: Any, size: int) -> dict[str, Any]:
+    if isinstance(result, NodeError):
+        return {
+            "error": result.as_dict(),
+            "failure_kind": result.kind.value,
+            "retry_after": getattr(result, "retry_after", None),
+            "batch_size": size,
+        }
+    if isinstance(result, BaseException):
+        return {
+            "error": {
+                "kind": "permanent",
+                "code": "unexpected_error",
+                "message": f"{type(result).__name__}: {result}"[:1000],
+            },
+            "failure_kind": FailureKind.PERMANENT.value,
+            "batch_size": size,
+        }
+    try:
+        output, _ = normalise_output(node_type, result)
+    except NodeError as exc:
+        return _stored(node_type, exc, size)
+    return {"output": output, "batch_size": size}
+
+
+def flush(key: str) -> int:
+    """Send one batch for ``key``; returns how many calls it carried."""
+    parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
+    if parked_any is None:
+        return 0
+    node_type = node_types.get(parked_any.node_type)
+    limit = min(type(node_type).batch_size, int(settings.LEDGERLINE_ENGINE["BATCH_MAX_ITEMS"]))
+    _, claimed = _claim(key, limit)
+    if not claimed:
+        return 0
+    calls = [(_context(parked, type(node_type)), parked.item) for parked in claimed]
+    try:
+        results = node_type.execute_batch(calls)
+    except NodeError as exc:  # the whole request failed: every call shares the failure
+        results = [exc] * len(claimed)
+    except Exception as exc:
+        logger.exception("execute_batch of %s raised", parked_any.node_type)
+        results = [exc] * len(claimed)
+    if len(results) != len(claimed):
+        mismatch = NodeError(
+            f"{parked_any.node_type} returned {len(results)} results for {len(claimed)} calls", code="batch_mismatch"
+        )
+        results = [mismatch] * len(claimed)
+    with transaction.atomic():
+        for parked, result, (context, _) in zip(claimed, results, calls, strict=True):
+            stored = _stored(node_type, result, len(claimed))
+            if context.logs:
+                stored["logs"] = context.logs
+            BatchItem.objects.filter(pk=parked.pk).update(status=BatchItem.Status.DONE, outcome=stored)
+            enqueue_run(str(parked.run_id))
+    if BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
+        schedule_flush(key)
+    return len(claimed)
+
+
+def release_stalled_batches(now: dt.datetime, stale_after: dt.timedelta) -> int:
+    """Return calls claimed by a flush that died to the queue, and flush every overdue batch.
+
+    Returns how many claimed calls went back to the queue.
+    """
+    stalled = BatchItem.objects.filter(status=BatchItem.Status.CLAIMED, claimed_at__lt=now - stale_after)
+    count = stalled.update(status=BatchItem.Status.PENDING, batch_id="", claimed_at=None)
+    overdue = BatchItem.objects.filter(status=BatchItem.Status.PENDING, created_at__lt=now - dt.timedelta(seconds=5))
+    for key in set(overdue.values_list("batch_key", flat=True)):
+        schedule_flush(key)
+    return count
