@@ -77,6 +77,8 @@ class NodeRun(models.Model):
         max_length=20, choices=[(s.value, s.value) for s in NodeStatus], default=NodeStatus.PENDING
     )
     attempts = models.PositiveIntegerField(default=0)
+    #: Times the node waited for a rate limit or an open breaker (these are not attempts).
+    waits = models.PositiveIntegerField(default=0)
     input = models.JSONField(null=True, blank=True)
     #: ``{port: value}`` for the ports the node emitted on.
     output = models.JSONField(null=True, blank=True)

@@ -258,7 +258,15 @@ class RunStepper:
     def _node_failed(self, node_run: NodeRun, outcome: NodeOutcome, policy: Any) -> bool:
         kind = outcome.failure_kind
         delay = None
-        if kind in (FailureKind.TRANSIENT, FailureKind.RATE_LIMITED):
+        if kind == FailureKind.RATE_LIMITED:
+            # Waiting for a budget is not a failed attempt: count it as a wait instead.
+            node_run.attempts = max(0, node_run.attempts - 1)
+            node_run.waits += 1
+            if node_run.waits <= policy.max_waits:
+                delay = (
+                    outcome.retry_after if outcome.retry_after is not None else min(policy.max_delay, policy.base_delay)
+                )
+        elif kind == FailureKind.TRANSIENT:
             delay = retry_delay(policy, node_run.attempts, outcome.retry_after)
         now = timezone.now()
         with transaction.atomic():
@@ -267,7 +275,7 @@ class RunStepper:
             if delay is not None:
                 node_run.status = NodeStatus.RETRYING
                 node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
-                node_run.save(update_fields=["status", "error", "logs", "next_attempt_at"])
+                node_run.save(update_fields=["status", "error", "logs", "next_attempt_at", "attempts", "waits"])
                 record_events(
                     self.run,
                     [
@@ -279,12 +287,14 @@ class RunStepper:
                     ],
                 )
             else:
-                if kind in (FailureKind.TRANSIENT, FailureKind.RATE_LIMITED) and outcome.error is not None:
+                if kind == FailureKind.TRANSIENT and outcome.error is not None:
                     outcome.error = {**outcome.error, "gave_up_after_attempts": node_run.attempts}
-                    node_run.error = outcome.error
+                elif kind == FailureKind.RATE_LIMITED and outcome.error is not None:
+                    outcome.error = {**outcome.error, "gave_up_after_waits": node_run.waits}
+                node_run.error = outcome.error
                 node_run.status = NodeStatus.FAILED
                 node_run.finished_at = now
-                node_run.save(update_fields=["status", "error", "logs", "finished_at"])
+                node_run.save(update_fields=["status", "error", "logs", "finished_at", "attempts", "waits"])
                 record_events(
                     self.run,
                     [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})],

@@ -99,6 +99,11 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 LEDGERLINE_EMBEDDED_WORKER = env_bool("LEDGERLINE_EMBEDDED_WORKER", BROKER_URL.startswith("stub:"))
 
 CHANNEL_LAYERS = channel_layer_config(os.environ.get("CHANNEL_LAYER_URL", "memory://"))
+#: Where rate-limit budgets and circuit breakers live: Redis in scale-out, memory in embedded mode.
+LEDGERLINE_SHARED_STATE_URL = os.environ.get("LEDGERLINE_SHARED_STATE_URL") or os.environ.get(
+    "CHANNEL_LAYER_URL", "memory://"
+)
+LEDGERLINE_SHARED_STATE_PREFIX = os.environ.get("LEDGERLINE_SHARED_STATE_PREFIX", "ledgerline")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from connectors.sdk.context import ConnectionHandle
+from connectors.sdk.throttle import BreakerPolicy, Limit
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class ConnectionKind:
     secret_fields: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
     #: JSON Schema of the non-secret settings (tenant id, seller id ...).
     settings_schema: ClassVar[Mapping[str, Any]] = {"type": "object", "properties": {}}
+    #: The remote's published limits, shared by every worker. A connection's
+    #: ``settings["rate_limits"] = {"minute": 600}`` overrides a limit by name.
+    rate_limits: ClassVar[tuple[Limit, ...]] = ()
+    #: Calls in flight at once per connection (None: no limit).
+    concurrency: ClassVar[int | None] = None
+    breaker: ClassVar[BreakerPolicy] = BreakerPolicy()
 
     def test(self, connection: ConnectionHandle) -> ConnectionTestResult:
         """Make one cheap authenticated call and say whether it worked."""
@@ -71,4 +78,6 @@ class ConnectionKind:
             "sandbox_path": cls.sandbox_path,
             "secret_fields": cls.secret_fields,
             "settings_schema": cls.settings_schema,
+            "rate_limits": [{"name": r.name, "limit": r.limit, "period": r.period} for r in cls.rate_limits],
+            "concurrency": cls.concurrency,
         }

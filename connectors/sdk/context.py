@@ -55,6 +55,18 @@ class ConnectionHandle(Protocol):
     def reload(self) -> None:
         """Re-read settings and secrets (another process may have changed them)."""
 
+    def call_slot(self) -> AbstractContextManager[None]:
+        """Wrap each remote call: checks the circuit breaker and the shared budgets first.
+
+        Raises:
+            RateLimitedError: the budget is spent or the breaker is open (with
+                ``retry_after``); the call must not be made.
+        """
+        ...
+
+    def remote_says(self, limit_name: str, *, remaining: int | None, reset_after: float | None) -> None:
+        """Report the remote's rate-limit headers so every worker slows down together."""
+
     def locked(self) -> AbstractContextManager[ConnectionHandle]:
         """Hold the connection's lock across all processes for the block, with fresh secrets.
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from django.db import transaction
 
 from connectors.sdk.models import Connection
+from connectors.sdk.registry import connection_kinds
+from connectors.sdk.throttle import BreakerPolicy, Limit, Throttle
 
 
 class StoredConnection:
@@ -73,6 +75,23 @@ class StoredConnection:
 
     def mark_needs_reauth(self, reason: str) -> None:
         self.set_status(Connection.Status.NEEDS_REAUTH, reason)
+
+    def throttle(self) -> Throttle:
+        """This connection's shared limits (the kind's, with per-connection overrides)."""
+        kind_cls = connection_kinds.get_class(self.kind) if self.kind in connection_kinds else None
+        overrides = dict(self.settings.get("rate_limits") or {})
+        limits = tuple(
+            Limit(limit.name, int(overrides.get(limit.name, limit.limit)), limit.period)
+            for limit in (kind_cls.rate_limits if kind_cls else ())
+        )
+        concurrency = overrides.get("concurrent", kind_cls.concurrency if kind_cls else None)
+        return Throttle(self.id, limits, concurrency, kind_cls.breaker if kind_cls else BreakerPolicy())
+
+    def call_slot(self) -> AbstractContextManager[None]:
+        return self.throttle().slot()
+
+    def remote_says(self, limit_name: str, *, remaining: int | None, reset_after: float | None) -> None:
+        self.throttle().remote_says(limit_name, remaining=remaining, reset_after=reset_after)
 
     def reload(self) -> None:
         """Re-read the row (another process may have refreshed the tokens)."""

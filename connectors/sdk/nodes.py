@@ -55,6 +55,9 @@ class RetryPolicy:
     max_attempts: int = 5
     base_delay: float = 2.0
     max_delay: float = 300.0
+    #: Waits for a rate limit or an open circuit breaker do not use up attempts;
+    #: after this many the run fails instead of waiting for ever.
+    max_waits: int = 500
 
 
 @dataclass(frozen=True)

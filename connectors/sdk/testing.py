@@ -44,6 +44,7 @@ class FakeConnection:
     name: str = "test connection"
     status: str = "connected"
     status_detail: str = ""
+    rate_limit_reports: list[tuple[str, int | None, float | None]] = field(default_factory=list)
 
     def secret(self, name: str) -> str | None:
         return self.secrets.get(name)
@@ -64,6 +65,14 @@ class FakeConnection:
 
     def reload(self) -> None:
         """Nothing to re-read in memory."""
+
+    @contextmanager
+    def call_slot(self) -> Iterator[None]:
+        """No shared limits in unit tests."""
+        yield
+
+    def remote_says(self, limit_name: str, *, remaining: int | None, reset_after: float | None) -> None:
+        self.rate_limit_reports.append((limit_name, remaining, reset_after))
 
     @contextmanager
     def locked(self) -> Iterator[FakeConnection]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from connectors.sdk.handles import StoredConnection
 from connectors.sdk.models import Connection
 from connectors.sdk.registry import connection_kinds
 from designer.models import Workflow, WorkflowVersion
@@ -97,6 +98,7 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
         child=serializers.CharField(allow_blank=True, allow_null=True), write_only=True, required=False
     )
     secrets_set = serializers.SerializerMethodField()
+    breaker = serializers.SerializerMethodField()
 
     class Meta:
         model = Connection
@@ -110,6 +112,7 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
             "status_detail",
             "secrets",
             "secrets_set",
+            "breaker",
             "created_at",
             "updated_at",
         ]
@@ -117,6 +120,11 @@ class ConnectionSerializer(serializers.ModelSerializer[Connection]):
 
     def get_secrets_set(self, obj: Connection) -> list[str]:
         return obj.secret_names()
+
+    def get_breaker(self, obj: Connection) -> dict[str, Any]:
+        """The shared circuit breaker: ``closed``, ``open`` (with seconds to the next try) or ``half_open``."""
+        state, wait = StoredConnection(obj).throttle().breaker_state()
+        return {"state": state, "retry_in_seconds": round(wait, 1)}
 
     def validate_kind(self, value: str) -> str:
         if value not in connection_kinds:

@@ -19,6 +19,7 @@ class NodeRunSerializer(serializers.ModelSerializer[NodeRun]):
             "node_type",
             "status",
             "attempts",
+            "waits",
             "input",
             "output",
             "error",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.sdk import (
+    ConnectionKind,
     FanOut,
     NodeType,
     PermanentError,
@@ -21,8 +22,10 @@ from connectors.sdk import (
     WebhookRejected,
     WebhookRequest,
     WebhookTrigger,
+    connection_kinds,
     register,
 )
+from connectors.sdk.throttle import Limit
 
 
 def _record(path: str | None, line: str) -> None:
@@ -235,3 +238,29 @@ class BatchRecordNode(NodeType):
             else:
                 results.append({"ref": item["ref"], "run": context.run_id})
         return results
+
+
+class LimitedKind(ConnectionKind):
+    """A connection kind allowing two calls a minute."""
+
+    kind = "test.limited"
+    title = "Limited"
+    rate_limits = (Limit("minute", 2, 60.0),)
+
+
+connection_kinds.register(LimitedKind)
+
+
+@register
+class LimitedCallNode(NodeType):
+    """Makes one "remote call" through the connection's shared call slot."""
+
+    type = "test.limited_call"
+    title = "Limited call"
+    category = "Test"
+    connection_kind = "test.limited"
+    config_schema = {"type": "object", "properties": {"connection": {"type": "string", "format": "connection"}}}
+
+    def execute(self, context: Any, item: Any) -> Any:
+        with context.connection().call_slot():
+            return {"called": True}
