@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -78,6 +79,9 @@ class RunStepper:
         self.graph = load_graph(run)
         self.node_runs: dict[str, NodeRun] = {nr.node_id: nr for nr in run.node_runs.all()}
         self.missing_types = sorted({spec.type for spec in self.graph.nodes.values() if spec.type not in node_types})
+        self.renewed_at = time.monotonic()
+        #: Events of a pure node's start, written together with its outcome.
+        self.deferred: list[tuple[str, str, dict[str, Any]]] = []
         self.trigger_node_id = "" if self.missing_types else (run.trigger_node_id or self._default_trigger())
 
     # -- the loop -----------------------------------------------------------------
@@ -97,14 +101,25 @@ class RunStepper:
         if not self._mark_running():
             return
         while True:
-            if not leases.renew(str(self.run.pk), self.owner):
-                return  # cancelled, or the lease was lost: another worker owns the run now
             node_id = self._next_ready()
             if node_id is None:
                 self._finish()
                 return
+            if self._renewal_due(node_id) and not leases.renew(str(self.run.pk), self.owner):
+                return  # cancelled, or the lease was lost: another worker owns the run now
             if not self._step(node_id):
                 return
+
+    def _renewal_due(self, node_id: str) -> bool:
+        """Renew (and see a cancel) before every side effect, else a few times per lease."""
+        node_type = node_types.get_class(self.graph.nodes[node_id].type)
+        if node_type.side_effects or node_type.batchable:
+            return True
+        return time.monotonic() - self.renewed_at > leases.lease_duration().total_seconds() / 4
+
+    def _pure(self, node_id: str) -> bool:
+        node_type = node_types.get_class(self.graph.nodes[node_id].type)
+        return not (node_type.side_effects or node_type.batchable)
 
     def _next_ready(self) -> str | None:
         """The first unsettled node whose predecessors are settled; skips dead branches on the way."""
@@ -145,7 +160,7 @@ class RunStepper:
         if type(node_type).batchable and settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"] > 0:
             return self._step_batched(node_id, type(node_type).retry)
         item = self._item_for(node_id)
-        node_run = self._start_node(node_id, spec.type, item)
+        node_run = self._start_node(node_id, spec.type, item, persist=not self._pure(node_id))
         context = EngineContext(
             run_id=str(self.run.pk),
             workflow_id=str(self.run.workflow_id),
@@ -218,21 +233,37 @@ class RunStepper:
                 record_events(self.run, [("run.started", "", {})])
         return True
 
-    def _start_node(self, node_id: str, node_type: str, item: Any) -> NodeRun:
-        now = timezone.now()
+    def _start_node(self, node_id: str, node_type: str, item: Any, *, persist: bool = True) -> NodeRun:
+        """Mark a node as started. ``persist=False`` (pure nodes) keeps it in memory until
+        its outcome is written: nothing outside changes if the worker dies in between."""
+        node_run = self.node_runs.get(node_id)
+        if node_run is None:
+            node_run = NodeRun(run=self.run, node_id=node_id, node_type=node_type)
+        node_run.status = NodeStatus.RUNNING
+        node_run.attempts += 1
+        node_run.input = item
+        node_run.started_at = node_run.started_at or timezone.now()
+        node_run.next_attempt_at = None
+        self.node_runs[node_id] = node_run
+        started = ("node.started", node_id, {"attempt": node_run.attempts})
+        if not persist:
+            self.deferred.append(started)
+            return node_run
         with transaction.atomic():
-            node_run = self.node_runs.get(node_id)
-            if node_run is None:
-                node_run = NodeRun(run=self.run, node_id=node_id, node_type=node_type)
-            node_run.status = NodeStatus.RUNNING
-            node_run.attempts += 1
-            node_run.input = item
-            node_run.started_at = node_run.started_at or now
-            node_run.next_attempt_at = None
             node_run.save()
-            self.node_runs[node_id] = node_run
-            record_events(self.run, [("node.started", node_id, {"attempt": node_run.attempts})])
+            record_events(self.run, [started])
         return node_run
+
+    def _with_deferred(self, events: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str, dict[str, Any]]]:
+        deferred, self.deferred = self.deferred, []
+        return [*deferred, *events]
+
+    @staticmethod
+    def _save(node_run: NodeRun, fields: list[str]) -> None:
+        if node_run.pk is None:
+            node_run.save()
+        else:
+            node_run.save(update_fields=fields)
 
     def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome, batch_size: int | None = None) -> None:
         with transaction.atomic():
@@ -241,7 +272,9 @@ class RunStepper:
             node_run.error = None
             node_run.logs = [*node_run.logs, *outcome.logs]
             node_run.finished_at = timezone.now()
-            node_run.save(update_fields=["status", "output", "error", "logs", "finished_at"])
+            self._save(
+                node_run, ["status", "attempts", "input", "started_at", "output", "error", "logs", "finished_at"]
+            )
             events: list[tuple[str, str, dict[str, Any]]] = [
                 ("node.log", node_run.node_id, entry) for entry in outcome.logs
             ]
@@ -253,7 +286,7 @@ class RunStepper:
                 payload["child_runs"] = len(children)
                 self._skip_descendants(node_run.node_id, reason="fanned_out")
             events.append(("node.succeeded", node_run.node_id, payload))
-            record_events(self.run, events)
+            record_events(self.run, self._with_deferred(events))
 
     def _node_failed(self, node_run: NodeRun, outcome: NodeOutcome, policy: Any) -> bool:
         kind = outcome.failure_kind
@@ -275,16 +308,24 @@ class RunStepper:
             if delay is not None:
                 node_run.status = NodeStatus.RETRYING
                 node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
-                node_run.save(update_fields=["status", "error", "logs", "next_attempt_at", "attempts", "waits"])
+                self._save(
+                    node_run, ["status", "input", "started_at", "error", "logs", "next_attempt_at", "attempts", "waits"]
+                )
                 record_events(
                     self.run,
-                    [
-                        (
-                            "node.retrying",
-                            node_run.node_id,
-                            {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error},
-                        )
-                    ],
+                    self._with_deferred(
+                        [
+                            (
+                                "node.retrying",
+                                node_run.node_id,
+                                {
+                                    "attempt": node_run.attempts,
+                                    "delay_seconds": round(delay, 3),
+                                    "error": outcome.error,
+                                },
+                            )
+                        ]
+                    ),
                 )
             else:
                 if kind == FailureKind.TRANSIENT and outcome.error is not None:
@@ -294,10 +335,14 @@ class RunStepper:
                 node_run.error = outcome.error
                 node_run.status = NodeStatus.FAILED
                 node_run.finished_at = now
-                node_run.save(update_fields=["status", "error", "logs", "finished_at", "attempts", "waits"])
+                self._save(
+                    node_run, ["status", "input", "started_at", "error", "logs", "finished_at", "attempts", "waits"]
+                )
                 record_events(
                     self.run,
-                    [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})],
+                    self._with_deferred(
+                        [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})]
+                    ),
                 )
         if delay is not None:
             self._wait_until(node_run.next_attempt_at or now)

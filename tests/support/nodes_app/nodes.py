@@ -55,6 +55,8 @@ class GateNode(NodeType):
     type = "test.gate"
     title = "Gate"
     category = "Test"
+    #: It waits on something outside the run, like a remote call does.
+    side_effects = True
     config_schema = {
         "type": "object",
         "required": ["open_file"],
