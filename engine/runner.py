@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectors.sdk.errors import FailureKind
+from connectors.sdk.nodes import RetryPolicy
 from connectors.sdk.registry import node_types
 from engine import leases
 from engine.batching import outcome_of, park
@@ -30,10 +31,10 @@ from engine.core.graph import WorkflowGraph, gather_input, parse_document
 from engine.core.retry import retry_delay
 from engine.core.states import SETTLED_NODE_STATES, NodeStatus, RunStatus
 from engine.dispatch import enqueue_run
-from engine.events import record_events
 from engine.execution import NodeOutcome, execute_node
 from engine.fanout import start_child_runs
 from engine.models import BatchItem, NodeRun, Run
+from engine.run_state import Event, RunRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -63,25 +64,27 @@ def advance_run(run_id: str) -> None:
             wait = max(1.0, (held_until - timezone.now()).total_seconds() + 1.0)
             enqueue_run(run_id, delay_seconds=wait, on_commit=False)
         return
+    stepper = None
     try:
         run = Run.objects.select_related("workflow", "workflow_version").get(pk=run_id)
-        RunStepper(run, owner).advance()
+        stepper = RunStepper(run, owner)
+        stepper.advance()
     finally:
-        leases.release(run_id, owner)
+        if stepper is None or not stepper.state.released:
+            leases.release(run_id, owner)
 
 
 class RunStepper:
-    """Moves one claimed run forward. Holds the run's in-memory node-run state."""
+    """Moves one claimed run forward, one ready node after the other."""
 
     def __init__(self, run: Run, owner: str) -> None:
         self.run = run
         self.owner = owner
         self.graph = load_graph(run)
-        self.node_runs: dict[str, NodeRun] = {nr.node_id: nr for nr in run.node_runs.all()}
+        self.state = RunRecorder(run, owner)
+        self.node_runs = self.state.node_runs
         self.missing_types = sorted({spec.type for spec in self.graph.nodes.values() if spec.type not in node_types})
         self.renewed_at = time.monotonic()
-        #: Events of a pure node's start, written together with its outcome.
-        self.deferred: list[tuple[str, str, dict[str, Any]]] = []
         self.trigger_node_id = "" if self.missing_types else (run.trigger_node_id or self._default_trigger())
 
     # -- the loop -----------------------------------------------------------------
@@ -103,17 +106,18 @@ class RunStepper:
         while True:
             node_id = self._next_ready()
             if node_id is None:
-                self._finish()
+                self._end(RunStatus.SUCCEEDED, error=None)
                 return
-            if self._renewal_due(node_id) and not leases.renew(str(self.run.pk), self.owner):
-                return  # cancelled, or the lease was lost: another worker owns the run now
+            if self._renewal_due(node_id):
+                if not leases.renew(str(self.run.pk), self.owner):
+                    return  # cancelled, or the lease was lost: another worker owns the run now
+                self.renewed_at = time.monotonic()
             if not self._step(node_id):
                 return
 
     def _renewal_due(self, node_id: str) -> bool:
         """Renew (and see a cancel) before every side effect, else a few times per lease."""
-        node_type = node_types.get_class(self.graph.nodes[node_id].type)
-        if node_type.side_effects or node_type.batchable:
+        if not self._pure(node_id):
             return True
         return time.monotonic() - self.renewed_at > leases.lease_duration().total_seconds() / 4
 
@@ -123,37 +127,23 @@ class RunStepper:
 
     def _next_ready(self) -> str | None:
         """The first unsettled node whose predecessors are settled; skips dead branches on the way."""
-        skipped: list[str] = []
-        ready = None
         for node_id in self.graph.order:
-            if self._settled(node_id):
-                continue
-            if not all(self._settled(pred) for pred in self.graph.predecessors(node_id)):
+            if self._settled(node_id) or not all(self._settled(p) for p in self.graph.predecessors(node_id)):
                 continue
             if self._is_trigger(node_id):
                 if node_id == self.trigger_node_id:
-                    ready = node_id
-                    break
-                skipped.append(node_id)
-                self._set_local_skip(node_id)
-                continue
-            active, _ = self._input_for(node_id)
-            if active:
-                ready = node_id
-                break
-            skipped.append(node_id)
-            self._set_local_skip(node_id)
-        if skipped:
-            self._persist_skips(skipped)
-        return ready
+                    return node_id
+            elif self._input_for(node_id)[0]:
+                return node_id
+            self._skip([node_id], reason="no_input")
+        return None
 
     def _step(self, node_id: str) -> bool:
         """Execute one node; True when the run can go on in this message."""
         node_run = self.node_runs.get(node_id)
-        now = timezone.now()
-        waiting = node_run is not None and node_run.status == NodeStatus.RETRYING and node_run.next_attempt_at
-        if waiting and node_run is not None and node_run.next_attempt_at and node_run.next_attempt_at > now:
-            self._wait_until(node_run.next_attempt_at)
+        retry_at = node_run.next_attempt_at if node_run is not None and node_run.status == NodeStatus.RETRYING else None
+        if retry_at is not None and retry_at > timezone.now():
+            self._wait_until(retry_at)
             return False
         spec = self.graph.nodes[node_id]
         node_type = node_types.get(spec.type)
@@ -212,83 +202,58 @@ class RunStepper:
             return True
         return self._node_failed(node_run, outcome, policy)
 
-    # -- state changes (each in its own transaction, with its events) -------------
+    # -- state changes --------------------------------------------------------------
 
     def _mark_running(self) -> bool:
-        """False when the run was cancelled after it was claimed."""
-        with transaction.atomic():
-            first = self.run.started_at is None
-            started_at = self.run.started_at or timezone.now()
-            updated = (
-                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
-                .exclude(status=RunStatus.CANCELLED)
-                .update(status=RunStatus.RUNNING, wake_at=None, started_at=started_at)
-            )
-            if not updated:
-                return False
-            self.run.status = RunStatus.RUNNING
-            self.run.wake_at = None
-            self.run.started_at = started_at
-            if first:
-                record_events(self.run, [("run.started", "", {})])
+        """Written with the next change: a run that ends in this step costs one write."""
+        first = self.run.started_at is None
+        self.run.started_at = self.run.started_at or timezone.now()
+        update = {"status": RunStatus.RUNNING, "wake_at": None, "started_at": self.run.started_at}
+        self.state.defer([], [("run.started", "", {})] if first else [], update)
         return True
 
     def _start_node(self, node_id: str, node_type: str, item: Any, *, persist: bool = True) -> NodeRun:
-        """Mark a node as started. ``persist=False`` (pure nodes) keeps it in memory until
-        its outcome is written: nothing outside changes if the worker dies in between."""
-        node_run = self.node_runs.get(node_id)
-        if node_run is None:
-            node_run = NodeRun(run=self.run, node_id=node_id, node_type=node_type)
+        """Mark a node as started; a pure node's start is written with its outcome."""
+        node_run = self.node_runs.get(node_id) or NodeRun(run=self.run, node_id=node_id, node_type=node_type)
         node_run.status = NodeStatus.RUNNING
         node_run.attempts += 1
         node_run.input = item
         node_run.started_at = node_run.started_at or timezone.now()
         node_run.next_attempt_at = None
-        self.node_runs[node_id] = node_run
-        started = ("node.started", node_id, {"attempt": node_run.attempts})
-        if not persist:
-            self.deferred.append(started)
-            return node_run
-        with transaction.atomic():
-            node_run.save()
-            record_events(self.run, [started])
+        started: list[Event] = [("node.started", node_id, {"attempt": node_run.attempts})]
+        if persist:
+            self.state.write([node_run], started)
+        else:
+            self.state.defer([node_run], started)
         return node_run
 
-    def _with_deferred(self, events: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str, dict[str, Any]]]:
-        deferred, self.deferred = self.deferred, []
-        return [*deferred, *events]
-
-    @staticmethod
-    def _save(node_run: NodeRun, fields: list[str]) -> None:
-        if node_run.pk is None:
-            node_run.save()
-        else:
-            node_run.save(update_fields=fields)
-
     def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome, batch_size: int | None = None) -> None:
-        with transaction.atomic():
-            node_run.status = NodeStatus.SUCCEEDED
-            node_run.output = outcome.output
-            node_run.error = None
-            node_run.logs = [*node_run.logs, *outcome.logs]
-            node_run.finished_at = timezone.now()
-            self._save(
-                node_run, ["status", "attempts", "input", "started_at", "output", "error", "logs", "finished_at"]
-            )
-            events: list[tuple[str, str, dict[str, Any]]] = [
-                ("node.log", node_run.node_id, entry) for entry in outcome.logs
-            ]
-            payload: dict[str, Any] = {"attempt": node_run.attempts, "duration_ms": outcome.duration_ms}
-            if batch_size is not None:
-                payload["batch_size"] = batch_size
-            if outcome.fanout is not None:
-                children = start_child_runs(self.run, self.graph, node_run, outcome.fanout)
-                payload["child_runs"] = len(children)
-                self._skip_descendants(node_run.node_id, reason="fanned_out")
+        node_run.status = NodeStatus.SUCCEEDED
+        node_run.output = outcome.output
+        node_run.error = None
+        node_run.logs = [*node_run.logs, *outcome.logs]
+        node_run.finished_at = timezone.now()
+        events: list[Event] = [("node.log", node_run.node_id, entry) for entry in outcome.logs]
+        payload: dict[str, Any] = {"attempt": node_run.attempts, "duration_ms": outcome.duration_ms}
+        if batch_size is not None:
+            payload["batch_size"] = batch_size
+        if outcome.fanout is None:
             events.append(("node.succeeded", node_run.node_id, payload))
-            record_events(self.run, self._with_deferred(events))
+            if self._pure(node_run.node_id):
+                self.state.defer([node_run], events)
+            else:
+                self.state.write([node_run], events)
+            return
+        with transaction.atomic():
+            # Children copy this run's finished nodes: they must be written first.
+            self.state.write([node_run], events)
+            children = start_child_runs(self.run, self.graph, node_run, outcome.fanout)
+            payload["child_runs"] = len(children)
+            descendants = self.graph.descendants(node_run.node_id)
+            self._skip([n for n in self.graph.order if n in descendants and not self._settled(n)], reason="fanned_out")
+            self.state.write(events=[("node.succeeded", node_run.node_id, payload)])
 
-    def _node_failed(self, node_run: NodeRun, outcome: NodeOutcome, policy: Any) -> bool:
+    def _node_failed(self, node_run: NodeRun, outcome: NodeOutcome, policy: RetryPolicy) -> bool:
         kind = outcome.failure_kind
         delay = None
         if kind == FailureKind.RATE_LIMITED:
@@ -302,89 +267,49 @@ class RunStepper:
         elif kind == FailureKind.TRANSIENT:
             delay = retry_delay(policy, node_run.attempts, outcome.retry_after)
         now = timezone.now()
-        with transaction.atomic():
-            node_run.error = outcome.error
-            node_run.logs = [*node_run.logs, *outcome.logs]
-            if delay is not None:
-                node_run.status = NodeStatus.RETRYING
-                node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
-                self._save(
-                    node_run, ["status", "input", "started_at", "error", "logs", "next_attempt_at", "attempts", "waits"]
-                )
-                record_events(
-                    self.run,
-                    self._with_deferred(
-                        [
-                            (
-                                "node.retrying",
-                                node_run.node_id,
-                                {
-                                    "attempt": node_run.attempts,
-                                    "delay_seconds": round(delay, 3),
-                                    "error": outcome.error,
-                                },
-                            )
-                        ]
-                    ),
-                )
-            else:
-                if kind == FailureKind.TRANSIENT and outcome.error is not None:
-                    outcome.error = {**outcome.error, "gave_up_after_attempts": node_run.attempts}
-                elif kind == FailureKind.RATE_LIMITED and outcome.error is not None:
-                    outcome.error = {**outcome.error, "gave_up_after_waits": node_run.waits}
-                node_run.error = outcome.error
-                node_run.status = NodeStatus.FAILED
-                node_run.finished_at = now
-                self._save(
-                    node_run, ["status", "input", "started_at", "error", "logs", "finished_at", "attempts", "waits"]
-                )
-                record_events(
-                    self.run,
-                    self._with_deferred(
-                        [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": outcome.error})]
-                    ),
-                )
+        node_run.error = outcome.error
+        node_run.logs = [*node_run.logs, *outcome.logs]
         if delay is not None:
-            self._wait_until(node_run.next_attempt_at or now)
+            node_run.status = NodeStatus.RETRYING
+            node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
+            retrying = {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error}
+            self.state.write([node_run], [("node.retrying", node_run.node_id, retrying)])
+            self._wait_until(node_run.next_attempt_at)
             return False
+        if kind == FailureKind.TRANSIENT and outcome.error is not None:
+            node_run.error = {**outcome.error, "gave_up_after_attempts": node_run.attempts}
+        elif kind == FailureKind.RATE_LIMITED and outcome.error is not None:
+            node_run.error = {**outcome.error, "gave_up_after_waits": node_run.waits}
+        node_run.status = NodeStatus.FAILED
+        node_run.finished_at = now
+        self.state.write(
+            [node_run], [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": node_run.error})]
+        )
         final = RunStatus.REVIEW if kind == FailureKind.REVIEW else RunStatus.FAILED
-        self._end(final, error={"node_id": node_run.node_id, **(outcome.error or {})})
+        self._end(final, error={"node_id": node_run.node_id, **(node_run.error or {})})
         return False
 
     def _wait_until(self, when: dt.datetime, *, enqueue: bool = True) -> None:
-        with transaction.atomic():
-            updated = (
-                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
-                .exclude(status=RunStatus.CANCELLED)
-                .update(status=RunStatus.WAITING, wake_at=when)
-            )
-            if not updated:
-                return
-            self.run.status = RunStatus.WAITING
-            record_events(self.run, [("run.waiting", "", {"until": when.isoformat()})])
-        if not enqueue:
+        waiting: list[Event] = [("run.waiting", "", {"until": when.isoformat()})]
+        if not self.state.write(events=waiting, run_update={"status": RunStatus.WAITING, "wake_at": when}):
             return
-        enqueue_run(str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False)
-
-    def _finish(self) -> None:
-        self._end(RunStatus.SUCCEEDED, error=None)
+        if enqueue:
+            enqueue_run(
+                str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False
+            )
 
     def _end(self, status: RunStatus, *, error: dict[str, Any] | None) -> None:
         now = timezone.now()
-        with transaction.atomic():
-            updated = (
-                Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
-                .exclude(status=RunStatus.CANCELLED)
-                .update(status=status, error=error, finished_at=now, wake_at=None)
-            )
-            if not updated:
-                return
-            self.run.status = status
-            started = self.run.started_at or now
-            payload: dict[str, Any] = {"duration_ms": round((now - started).total_seconds() * 1000, 3)}
-            if error:
-                payload["error"] = error
-            record_events(self.run, [(f"run.{status.value}", "", payload)])
+        payload: dict[str, Any] = {"duration_ms": round((now - (self.run.started_at or now)).total_seconds() * 1000, 3)}
+        if error:
+            payload["error"] = error
+        self.state.write(
+            events=[(f"run.{status.value}", "", payload)],
+            run_update={
+                "status": status, "error": error, "finished_at": now, "wake_at": None,
+                "lease_owner": "", "lease_expires_at": None,
+            },
+        )  # fmt: skip
 
     def _quarantine(self) -> None:
         self._end(
@@ -397,15 +322,22 @@ class RunStepper:
             },
         )
 
-    # -- helpers --------------------------------------------------------------------
+    def _skip(self, node_ids: list[str], reason: str) -> None:
+        """Mark nodes skipped; written with the next change (skips are pure)."""
+        skipped = []
+        for node_id in node_ids:
+            node_run = self.node_runs.get(node_id) or NodeRun(
+                run=self.run, node_id=node_id, node_type=self.graph.nodes[node_id].type
+            )
+            node_run.status = NodeStatus.SKIPPED
+            skipped.append(node_run)
+        self.state.defer(skipped, [("node.skipped", node_id, {"reason": reason}) for node_id in node_ids])
+
+    # -- reading the graph ----------------------------------------------------------
 
     def _default_trigger(self) -> str:
         triggers = [node_id for node_id in self.graph.order if self._is_trigger(node_id)]
-        manual = [
-            node_id
-            for node_id in triggers
-            if node_types.get_class(self.graph.nodes[node_id].type).trigger_kind() == "manual"
-        ]
+        manual = [n for n in triggers if node_types.get_class(self.graph.nodes[n].type).trigger_kind() == "manual"]
         return (manual or triggers or [""])[0]
 
     def _is_trigger(self, node_id: str) -> bool:
@@ -423,33 +355,3 @@ class RunStepper:
         }
         ports = [port.name for port in node_types.get_class(self.graph.nodes[node_id].type).inputs]
         return gather_input(self.graph.incoming(node_id), outputs, ports)
-
-    def _set_local_skip(self, node_id: str) -> None:
-        node_run = self.node_runs.get(node_id) or NodeRun(
-            run=self.run, node_id=node_id, node_type=self.graph.nodes[node_id].type
-        )
-        node_run.status = NodeStatus.SKIPPED
-        self.node_runs[node_id] = node_run
-
-    def _persist_skips(self, node_ids: list[str], reason: str = "no_input") -> None:
-        with transaction.atomic():
-            new = [self.node_runs[n] for n in node_ids if self.node_runs[n].pk is None]
-            old = [self.node_runs[n] for n in node_ids if self.node_runs[n].pk is not None]
-            if new:
-                NodeRun.objects.bulk_create(new)
-                if any(nr.pk is None for nr in new):
-                    ids = {
-                        nr.node_id: nr
-                        for nr in NodeRun.objects.filter(run=self.run, node_id__in=[n.node_id for n in new])
-                    }
-                    self.node_runs.update(ids)
-            if old:
-                NodeRun.objects.filter(pk__in=[nr.pk for nr in old]).update(status=NodeStatus.SKIPPED)
-            record_events(self.run, [("node.skipped", n, {"reason": reason}) for n in node_ids])
-
-    def _skip_descendants(self, node_id: str, reason: str) -> None:
-        targets = [n for n in self.graph.order if n in self.graph.descendants(node_id) and not self._settled(n)]
-        for target in targets:
-            self._set_local_skip(target)
-        if targets:
-            self._persist_skips(targets, reason=reason)
