@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from engine.core.states import FINAL_RUN_STATES, RunStatus
@@ -32,10 +32,16 @@ def try_claim(run_id: str, owner: str) -> tuple[bool, dt.datetime | None]:
     """
     now = timezone.now()
     free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-    base = Run.objects.filter(pk=run_id, status__in=ACTIVE_STATES).filter(free)
-    claimed = base.exclude(lease_owner="").update(
-        lease_owner=owner, lease_expires_at=now + lease_duration(), crash_count=F("crash_count") + 1
-    ) or base.filter(lease_owner="").update(lease_owner=owner, lease_expires_at=now + lease_duration())
+    # One statement: a lease left behind by a dead worker counts as a crash of the run.
+    claimed = (
+        Run.objects.filter(pk=run_id, status__in=ACTIVE_STATES)
+        .filter(free)
+        .update(
+            lease_owner=owner,
+            lease_expires_at=now + lease_duration(),
+            crash_count=Case(When(lease_owner="", then=F("crash_count")), default=F("crash_count") + 1),
+        )
+    )
     if claimed:
         return True, None
     row = Run.objects.filter(pk=run_id).values("status", "lease_expires_at").first()
