@@ -60,8 +60,10 @@ def main() -> None:
         assert Run.objects.filter(workflow=workflow, status="succeeded").count() == args.runs
     per_node_ms.sort()
     print(f"database: {connection.vendor}; runs: {args.runs}; nodes per run: {args.nodes + 1}")
-    print(f"engine overhead per node: median {statistics.median(per_node_ms):.2f} ms, "
-          f"p95 {per_node_ms[int(len(per_node_ms) * 0.95) - 1]:.2f} ms")
+    print(
+        f"engine overhead per node: median {statistics.median(per_node_ms):.2f} ms, "
+        f"p95 {per_node_ms[int(len(per_node_ms) * 0.95) - 1]:.2f} ms"
+    )
     print(f"runs per second (one process, no broker): {args.runs / (sum(per_node_ms) * (args.nodes + 1) / 1000):.1f}")
 
 

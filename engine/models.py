@@ -124,6 +124,7 @@ class NodeState(models.Model):
     data = models.JSONField(default=dict, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     last_poll_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,9 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from connectors.sdk.nodes import PollingTrigger
 from connectors.sdk.registry import node_types
@@ -51,6 +53,12 @@ def tick(now: dt.datetime | None = None) -> TickReport:
     report = TickReport()
     report.resumed = resume_stalled_runs(now)
     release_stalled_batches(now, leases.lease_duration())
+    for hook in settings.LEDGERLINE_ENGINE.get("TICK_HOOKS", []):
+        try:
+            import_string(hook)(now)
+        except Exception as exc:
+            logger.exception("scheduler hook %s failed", hook)
+            report.errors.append(f"{hook}: {type(exc).__name__}")
     for workflow, version, spec in trigger_nodes():
         node_type = node_types.get(spec.type)
         kind = type(node_type).trigger_kind()
@@ -146,10 +154,13 @@ def poll_trigger(
         fresh = NodeState.objects.select_for_update().get(pk=state.pk)
         fresh.data = {**fresh.data, "cursor": dict(result.cursor)}
         fresh.last_poll_at = now
+        fresh.last_success_at = now
         fresh.last_poll_error = ""
         if result.more:
             fresh.next_poll_at = now
-        fresh.save(update_fields=["data", "last_poll_at", "last_poll_error", "next_poll_at", "updated_at"])
+        fresh.save(
+            update_fields=["data", "last_poll_at", "last_success_at", "last_poll_error", "next_poll_at", "updated_at"]
+        )
     return started
 
 

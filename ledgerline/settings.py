@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from ledgerline.env import (
     broker_config,
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "connectors.sdk",
     "engine",
     "designer",
+    "monitoring",
     "connectors.builtin",
     "connectors.walmart",
     "connectors.xero",
@@ -151,7 +153,7 @@ SPECTACULAR_SETTINGS = {
 LEDGERLINE_HTTP_ALLOWED_PRIVATE = env_list("LEDGERLINE_HTTP_ALLOWED_PRIVATE", [])
 
 #: Engine tuning; see engine/README.md.
-LEDGERLINE_ENGINE = {
+LEDGERLINE_ENGINE: dict[str, Any] = {
     "RUN_LEASE_SECONDS": int(os.environ.get("LEDGERLINE_RUN_LEASE_SECONDS", "60")),
     "MAX_RUN_CRASHES": int(os.environ.get("LEDGERLINE_MAX_RUN_CRASHES", "5")),
     "SCHEDULER_TICK_SECONDS": float(os.environ.get("LEDGERLINE_SCHEDULER_TICK_SECONDS", "5")),
@@ -159,6 +161,8 @@ LEDGERLINE_ENGINE = {
     "BATCH_WINDOW_MS": int(os.environ.get("LEDGERLINE_BATCH_WINDOW_MS", "200")),
     #: The most calls one batch carries (a node type may ask for fewer with ``batch_size``).
     "BATCH_MAX_ITEMS": int(os.environ.get("LEDGERLINE_BATCH_MAX_ITEMS", "50")),
+    #: Called on every scheduler tick with the current time (dotted paths).
+    "TICK_HOOKS": ["monitoring.services.evaluate_rules"],
 }
 
 LOGGING = {

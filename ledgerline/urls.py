@@ -28,6 +28,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *sandbox_urlpatterns(),
 ]
 
-for _module in ("engine.urls", "designer.urls", "frontend.urls"):
+for _module in ("engine.urls", "designer.urls", "monitoring.urls", "frontend.urls"):
     if find_spec(_module):
         urlpatterns.append(path("", include(_module)))
