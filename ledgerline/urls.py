@@ -8,6 +8,7 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
@@ -31,3 +32,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 for _module in ("engine.urls", "designer.urls", "monitoring.urls", "frontend.urls"):
     if find_spec(_module):
         urlpatterns.append(path("", include(_module)))
+
+if not find_spec("frontend.urls"):
+    # Without the web app, the interactive API documentation is the front door.
+    urlpatterns.append(path("", RedirectView.as_view(url="/api/docs/", permanent=False)))
