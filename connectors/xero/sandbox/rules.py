@@ -7,6 +7,7 @@ on UnitAmount only.
 
 from __future__ import annotations
 
+import uuid
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -111,7 +112,7 @@ def price_lines(
             tax = cents(line_amount * rate / HUNDRED) if amount_types == "Exclusive" else Decimal(0)
             net = line_amount
         line.update({"Quantity": quantity, "UnitAmount": unit, "LineAmount": line_amount, "TaxAmount": tax})
-        line.setdefault("LineItemID", None)
+        line.setdefault("LineItemID", str(uuid.uuid4()))
         subtotal += net
         total_tax += tax
     return subtotal, total_tax

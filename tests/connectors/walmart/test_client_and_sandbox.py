@@ -94,8 +94,9 @@ def test_every_request_matches_walmarts_documents(connection: FakeConnection, tr
     client.update_inventory("MUG-01", 7)
 
     documents = {
-        "/v3/token": "auth.json", "/v3/inventory": "inventory.json",
-    }  # fmt: skip
+        "/v3/token": "auth.json",
+        "/v3/inventory": "inventory.json",
+    }
     assert len(traffic) >= 6
     for response in traffic:
         request = response.request

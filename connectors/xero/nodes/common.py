@@ -1,0 +1,110 @@
+"""What the Xero node types share: the connection field, option lists, batched effects."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connectors.sdk import NodeError, PermanentError
+from connectors.xero.client import XeroClient
+
+CONNECTION_FIELD: dict[str, Any] = {"type": "string", "format": "connection", "title": "Xero connection"}
+
+
+def client_for(context: Any) -> XeroClient:
+    return XeroClient(context.connection())
+
+
+def options(connection: Any, name: str) -> list[dict[str, Any]]:
+    """Drop-down choices read from the organisation (accounts, tax rates ...)."""
+    client = XeroClient(connection)
+    if name == "account_code":
+        return [
+            {"value": a["Code"], "label": f"{a['Code']} {a['Name']}"} for a in client.get("Accounts") if a.get("Code")
+        ]
+    if name == "tax_type":
+        return [{"value": t["TaxType"], "label": t["Name"]} for t in client.get("TaxRates")]
+    if name == "currency_code":
+        return [{"value": c["Code"], "label": c.get("Description", c["Code"])} for c in client.get("Currencies")]
+    if name == "tracking":
+        return [
+            {"value": f"{c['Name']}/{o['Name']}", "label": f"{c['Name']}: {o['Name']}"}
+            for c in client.get("TrackingCategories")
+            for o in c.get("Options", [])
+        ]
+    raise KeyError(name)
+
+
+def batch_key(keys: Sequence[str]) -> str:
+    """The Idempotency-Key of a batch: the same elements give the same key."""
+    return hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()
+
+
+def create_batched(
+    calls: Sequence[tuple[Any, Any]],
+    *,
+    collection: str,
+    kind: str,
+    business_key: Callable[[Any], str],
+    to_element: Callable[[Any, Any], dict[str, Any]],
+    find_existing: Callable[[XeroClient, Any], dict[str, Any] | None],
+    remote_id: str,
+) -> list[Any]:
+    """Create one Xero record per call in as few requests as possible, each exactly once.
+
+    Per call: a recorded effect is returned as it was; an uncertain one (a
+    worker died after sending it) is looked up at Xero first; the rest go in
+    one request with an Idempotency-Key derived from its elements. A call's
+    validation error comes back in its own slot.
+    """
+    results: list[Any] = [None] * len(calls)
+    pending: list[tuple[int, Any, Any]] = []
+    client = client_for(calls[0][0])
+    for index, (context, item) in enumerate(calls):
+        try:
+            effect = context.effect(kind, business_key(item))
+            if effect.previous is not None:
+                results[index] = dict(effect.previous)
+                continue
+            if effect.uncertain and (found := find_existing(client, item)) is not None:
+                effect.record(found, remote_id=str(found.get(remote_id, "")))
+                results[index] = found
+                continue
+            pending.append((index, effect, to_element(context, item)))
+        except NodeError as exc:
+            results[index] = exc
+    if pending:
+        outcomes = client.create_many(
+            collection,
+            [element for _, _, element in pending],
+            batch_key([effect.key for _, effect, _ in pending]),
+            unitdp=4,
+        )
+        for (index, effect, _), outcome in zip(pending, outcomes, strict=True):
+            if outcome.record is None:
+                results[index] = PermanentError(
+                    f"Xero refused it: {'; '.join(outcome.errors)}",
+                    code="xero.validation",
+                    details={"messages": outcome.errors},
+                )
+            else:
+                effect.record(outcome.record, remote_id=str(outcome.record.get(remote_id, "")))
+                results[index] = outcome.record
+    return results
+
+
+def amount(value: Any, field: str) -> Decimal:
+    """An exact amount from a string or number (sent to Xero as a JSON number)."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise PermanentError(f"{field} {value!r} is not an amount", field=f"input.{field}") from None
+
+
+def require(item: Mapping[str, Any], field: str) -> Any:
+    value = item.get(field)
+    if value in (None, ""):
+        raise PermanentError(f"the input has no {field}", field=f"input.{field}")
+    return value

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from connectors.sdk import NodeType, PermanentError, register
+from connectors.xero.client import XeroClient
+from connectors.xero.nodes.common import CONNECTION_FIELD, amount, create_batched, options, require
+
+
+def payment_key(item: Mapping[str, Any]) -> str:
+    return str(item.get("payment_key") or f"{require(item, 'invoice_id')}:{require(item, 'amount')}")
+
+
+def find_payment(client: XeroClient, item: Mapping[str, Any]) -> dict[str, Any] | None:
+    invoices = client.get("Invoices", {"IDs": item["invoice_id"]})
+    for invoice in invoices:
+        for payment in invoice.get("Payments", []):
+            if str(payment.get("Amount")) == str(item["amount"]):
+                return {
+                    "PaymentID": payment["PaymentID"],
+                    "Amount": payment["Amount"],
+                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                }
+    return None
+
+
+@register
+class CreatePayment(NodeType):
+    """Records a payment against an invoice on the clearing or bank account, exactly once."""
+
+    type = "xero.payment.create"
+    title = "Create Xero payment"
+    category = "Xero"
+    icon = "credit-card"
+    connection_kind = "xero"
+    side_effects = True
+    batchable = True
+    option_sources = ("account_code",)
+    config_schema = {
+        "type": "object",
+        "required": ["connection", "account_code"],
+        "additionalProperties": False,
+        "properties": {
+            "connection": CONNECTION_FIELD,
+            "account_code": {
+                "type": "string",
+                "title": "Paid into account",
+                "description": "A bank or clearing account with payments enabled.",
+            },
+        },
+    }
+    input_schema = {
+        "type": "object",
+        "required": ["invoice_id", "amount"],
+        "properties": {
+            "invoice_id": {"type": "string"},
+            "amount": {"type": ["string", "number"]},
+            "date": {"type": "string"},
+            "reference": {"type": "string"},
+            "payment_key": {"type": "string", "description": "A stable id of this payment at its source."},
+        },
+    }
+
+    def execute_batch(self, calls: Sequence[tuple[Any, Any]]) -> list[Any]:
+        def element(context: Any, item: Mapping[str, Any]) -> dict[str, Any]:
+            payment: dict[str, Any] = {
+                "Invoice": {"InvoiceID": item["invoice_id"]},
+                "Account": {"Code": context.config["account_code"]},
+                "Amount": amount(item["amount"], "amount"),
+            }
+            for source, target in (("date", "Date"), ("reference", "Reference")):
+                if item.get(source):
+                    payment[target] = item[source]
+            return payment
+
+        return create_batched(
+            calls,
+            collection="Payments",
+            kind="payment",
+            business_key=payment_key,
+            to_element=element,
+            find_existing=find_payment,
+            remote_id="PaymentID",
+        )
+
+    def execute(self, context: Any, item: Any) -> Any:
+        [result] = self.execute_batch([(context, item)])
+        if isinstance(result, PermanentError):
+            raise result
+        return result
+
+    def options(self, name: str, connection: Any | None, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return options(connection, name)
