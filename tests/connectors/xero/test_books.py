@@ -212,7 +212,7 @@ def test_payments_settle_invoices_and_cannot_overpay(xero: FakeConnection) -> No
         pay.execute(context, {"invoice_id": created["InvoiceID"], "amount": str(created["Total"] + 1)})
     pay.execute(context, {"invoice_id": created["InvoiceID"], "amount": str(created["Total"])})
     assert STORE.books.invoices[created["InvoiceID"]]["Status"] == "PAID"
-    with pytest.raises(PermanentError, match="not a valid code|not valid for payments"):
+    with pytest.raises(PermanentError, match=r"not a valid code|not valid for payments"):
         pay.execute(
             FakeContext(connection_handle=xero, config={"account_code": "200"}),
             {"invoice_id": created["InvoiceID"], "amount": "1", "payment_key": "x"},
