@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,12 +111,16 @@ def load_connection(connection_id: Any, *, organization_id: int, kind: str | Non
     """
     if not connection_id:
         raise PermanentError("choose a connection for this node", code="connection_missing", field="config.connection")
+    rows = Connection.objects.filter(organization_id=organization_id)
     try:
-        row = Connection.objects.get(pk=connection_id, organization_id=organization_id)
-    except (Connection.DoesNotExist, ValueError, TypeError):
+        row = rows.get(pk=uuid.UUID(str(connection_id)))
+    except (ValueError, Connection.DoesNotExist):
+        # Templates and exported flows may name a connection instead of carrying an id.
+        row = rows.filter(name=str(connection_id)).first()  # type: ignore[assignment]
+    if row is None:
         raise PermanentError(
             f"connection {connection_id} does not exist", code="connection_unknown", field="config.connection"
-        ) from None
+        )
     if kind and row.kind != kind:
         raise PermanentError(
             f"connection {row.name!r} is a {row.kind} connection; this node needs {kind}",

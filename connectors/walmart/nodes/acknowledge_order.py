@@ -21,7 +21,6 @@ class AcknowledgeOrder(NodeType):
     side_effects = True
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {"connection": CONNECTION_FIELD},
     }

@@ -17,7 +17,6 @@ class GetOrder(NodeType):
     connection_kind = "walmart"
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {"connection": CONNECTION_FIELD},
     }

@@ -34,7 +34,6 @@ class NewOrChangedOrders(PollingTrigger):
     default_interval = 60
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,

@@ -27,7 +27,6 @@ class ShipOrderLines(NodeType):
     side_effects = True
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,

@@ -18,7 +18,6 @@ class UpdateInventory(NodeType):
     side_effects = True
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,

@@ -90,3 +90,9 @@ def stats(request: HttpRequest) -> HttpResponse:
                 "limits": STORE.limits,
             }
         )
+
+
+def seed_demo() -> None:
+    """Orders for the embedded demo (``manage.py serve`` calls this when the sandbox is empty)."""
+    if not STORE.orders:
+        add_orders(seed_orders(20, seed=2026))

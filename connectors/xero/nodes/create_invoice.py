@@ -98,7 +98,6 @@ class CreateInvoice(NodeType):
     option_sources = ("account_code", "tax_type", "currency_code", "tracking")
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,

@@ -39,7 +39,7 @@ class CreatePayment(NodeType):
     option_sources = ("account_code",)
     config_schema = {
         "type": "object",
-        "required": ["connection", "account_code"],
+        "required": ["account_code"],
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,

@@ -23,7 +23,6 @@ class FindOrCreateContact(NodeType):
     side_effects = True
     config_schema = {
         "type": "object",
-        "required": ["connection"],
         "additionalProperties": False,
         "properties": {"connection": CONNECTION_FIELD},
     }

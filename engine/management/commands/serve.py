@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
 from daphne.cli import CommandLineInterface
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from engine.worker import SchedulerThread, start_embedded_worker
+
+
+def seed_sandboxes() -> None:
+    """Give the embedded demo data: each connector's sandbox may define ``control.seed_demo()``."""
+    for config in apps.get_app_configs():
+        module = f"{config.name}.sandbox.control"
+        if config.name.startswith("connectors.") and find_spec(f"{config.name}.sandbox") and find_spec(module):
+            seed = getattr(import_module(module), "seed_demo", None)
+            if seed is not None:
+                seed()
 
 
 class Command(BaseCommand):
@@ -24,6 +37,7 @@ class Command(BaseCommand):
         worker = None
         if settings.LEDGERLINE_EMBEDDED_WORKER:
             worker = start_embedded_worker(options["worker_threads"])
+            seed_sandboxes()
         scheduler = None
         if not options["no_scheduler"]:
             scheduler = SchedulerThread()
