@@ -98,7 +98,8 @@ def test_orders_become_invoices_once_with_totals_to_the_cent(
         o
         for o in orders
         if any(
-            l["orderLineStatuses"]["orderLineStatus"][-1]["status"] == "Created" for l in o["orderLines"]["orderLine"]
+            line["orderLineStatuses"]["orderLineStatus"][-1]["status"] == "Created"
+            for line in o["orderLines"]["orderLine"]
         )
     ]
     assert runs.count() == len(new_orders)
@@ -123,8 +124,8 @@ def test_orders_become_invoices_once_with_totals_to_the_cent(
         o
         for o in WALMART.orders.values()
         if any(
-            l["orderLineStatuses"]["orderLineStatus"][-1]["status"] == "Acknowledged"
-            for l in o["orderLines"]["orderLine"]
+            line["orderLineStatuses"]["orderLineStatus"][-1]["status"] == "Acknowledged"
+            for line in o["orderLines"]["orderLine"]
         )
     ]
     assert len(acknowledged) == len(invoiceable)
