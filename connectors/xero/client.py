@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -195,6 +196,14 @@ class XeroClient:
                 details={"messages": result.errors},
             )
         return result.record
+
+
+def parse_xero_date(value: str) -> datetime | None:
+    """``/Date(1552262400000+0000)/`` (Xero's JSON dates) as an aware datetime."""
+    match = _DATE.match(value or "")
+    if match is None:
+        return None
+    return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
 
 
 def quote(value: str) -> str:

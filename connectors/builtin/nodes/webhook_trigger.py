@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.builtin.expressions import evaluate, expression_property
-from connectors.builtin.signatures import signature_matches
 from connectors.sdk import NodeError, TriggerEvent, WebhookRejected, WebhookRequest, WebhookTrigger, register
+from connectors.sdk.signatures import signature_matches
 
 #: Headers copied into the run's input; others (cookies, authorisation) never are.
 FORWARDED_HEADERS = ("content-type", "user-agent", "x-event-id", "x-request-id", "x-github-event", "x-shopify-topic")

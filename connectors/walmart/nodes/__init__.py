@@ -2,8 +2,12 @@
 
 from connectors.walmart.nodes import (  # noqa: F401
     acknowledge_order,
+    cancel_lines,
+    get_inventory,
     get_order,
+    order_webhook,
     orders_poll,
+    refund_lines,
     ship_order,
     update_inventory,
 )

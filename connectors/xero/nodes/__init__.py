@@ -1,3 +1,9 @@
 """Xero node types; importing this package registers them (the engine autodiscovers it)."""
 
-from connectors.xero.nodes import create_invoice, create_payment, find_or_create_contact  # noqa: F401
+from connectors.xero.nodes import (  # noqa: F401
+    create_invoice,
+    create_payment,
+    credit_note,
+    find_or_create_contact,
+    items_poll,
+)

@@ -12,9 +12,9 @@ import pytest
 import requests
 import responses
 
-from connectors.builtin.signatures import sign
 from connectors.sdk import PermanentError, RateLimitedError, TransientError, WebhookRejected, WebhookRequest
 from connectors.sdk.registry import node_types
+from connectors.sdk.signatures import sign
 from connectors.sdk.testing import run_node
 
 HOOK = node_types.get("builtin.trigger.webhook")
