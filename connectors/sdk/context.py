@@ -55,8 +55,11 @@ class ConnectionHandle(Protocol):
     def reload(self) -> None:
         """Re-read settings and secrets (another process may have changed them)."""
 
-    def call_slot(self) -> AbstractContextManager[None]:
+    def call_slot(self, scope: str | None = None) -> AbstractContextManager[None]:
         """Wrap each remote call: checks the circuit breaker and the shared budgets first.
+
+        ``scope`` names one of the remote's budgets (e.g. an endpoint group) that
+        :meth:`remote_says` may have paused.
 
         Raises:
             RateLimitedError: the budget is spent or the breaker is open (with

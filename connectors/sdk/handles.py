@@ -87,8 +87,8 @@ class StoredConnection:
         concurrency = overrides.get("concurrent", kind_cls.concurrency if kind_cls else None)
         return Throttle(self.id, limits, concurrency, kind_cls.breaker if kind_cls else BreakerPolicy())
 
-    def call_slot(self) -> AbstractContextManager[None]:
-        return self.throttle().slot()
+    def call_slot(self, scope: str | None = None) -> AbstractContextManager[None]:
+        return self.throttle().slot(scope)
 
     def remote_says(self, limit_name: str, *, remaining: int | None, reset_after: float | None) -> None:
         self.throttle().remote_says(limit_name, remaining=remaining, reset_after=reset_after)

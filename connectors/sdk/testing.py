@@ -67,7 +67,7 @@ class FakeConnection:
         """Nothing to re-read in memory."""
 
     @contextmanager
-    def call_slot(self) -> Iterator[None]:
+    def call_slot(self, scope: str | None = None) -> Iterator[None]:
         """No shared limits in unit tests."""
         yield
 

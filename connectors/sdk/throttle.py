@@ -227,8 +227,14 @@ class Throttle:
         # Cooled down but the failures that opened it are recent: the next call is a probe.
         return ("half_open" if recent >= self.breaker.threshold else "closed"), 0.0
 
-    def _admit(self, now: float) -> None:
+    def _admit(self, now: float, scope: str | None) -> None:
         state = shared_state()
+        if scope is not None:
+            paused = state.blocked_until(self._key(f"limit:{scope}"))
+            if paused > now:
+                raise RateLimitedError(
+                    f"the remote's {scope} budget is spent", code="rate_budget", retry_after=paused - now
+                )
         breaker, wait = self.breaker_state(now)
         if breaker == "open":
             raise RateLimitedError(
@@ -251,14 +257,17 @@ class Throttle:
                 )
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self, scope: str | None = None) -> Iterator[None]:
         """Hold a call slot for one remote call: breaker, budgets and a concurrency lease.
+
+        ``scope`` names a budget of the remote's own (an endpoint group) that
+        :meth:`remote_says` may have paused.
 
         Transient failures raised inside the block count towards opening the
         breaker; a success closes a half-open breaker.
         """
         now = time.time()
-        self._admit(now)
+        self._admit(now, scope)
         state = shared_state()
         token = None
         if self.concurrency:

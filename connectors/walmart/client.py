@@ -92,10 +92,11 @@ class WalmartClient:
 
     def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {**self._base_headers(), **kwargs.pop("headers", {})}
+        scope = endpoint_group(method, path)
         try:
-            with self.connection.call_slot():
+            with self.connection.call_slot(scope):
                 response = _session.request(method, self.base_url + path, headers=headers, timeout=TIMEOUT, **kwargs)
-                self._read_limits(response)
+                self._read_limits(response, scope)
                 if response.status_code >= 500:
                     raise TransientError(
                         f"Walmart answered {response.status_code} to {method} {path}",
@@ -107,13 +108,16 @@ class WalmartClient:
         except requests.ConnectionError:
             raise TransientError(f"cannot reach Walmart at {self.base_url}", code="walmart.connection") from None
 
-    def _read_limits(self, response: requests.Response) -> None:
+    def _read_limits(self, response: requests.Response, scope: str) -> None:
         count = _header(response, "X-Current-Token-Count", "x-current-token-count")
         reset = _header(response, "X-Next-Replenishment-Time", "x-next-replenish-time")
-        self.last_rate_limit = {
-            "remaining": int(count) if count and count.isdigit() else None,
-            "reset_at_ms": int(reset) if reset and reset.isdigit() else None,
-        }
+        remaining = int(count) if count and count.isdigit() else None
+        reset_at = int(reset) if reset and reset.isdigit() else None
+        self.last_rate_limit = {"remaining": remaining, "reset_at_ms": reset_at}
+        if remaining == 0:
+            # Spent: every worker pauses this endpoint group until Walmart refills it.
+            wait = max(1.0, reset_at / 1000 - time.time()) if reset_at else 1.0
+            self.connection.remote_says(scope, remaining=0, reset_after=wait)
 
     @staticmethod
     def _json(response: requests.Response) -> Any:
@@ -155,7 +159,7 @@ class WalmartClient:
             retry_after = response.headers.get("Retry-After")
             reset = self.last_rate_limit.get("reset_at_ms")
             wait = float(retry_after) if retry_after else (max(1.0, reset / 1000 - time.time()) if reset else None)
-            self.connection.remote_says("walmart", remaining=0, reset_after=wait)
+            self.connection.remote_says(endpoint_group(method, path), remaining=0, reset_after=wait)
             raise RateLimitedError(
                 f"Walmart throttled {method} {path}", code="walmart.throttled", retry_after=wait, details=errors
             )
@@ -209,6 +213,17 @@ class WalmartClient:
     def update_inventory(self, sku: str, amount: int) -> dict[str, Any]:
         body = {"sku": sku, "quantity": {"unit": "EACH", "amount": amount}}
         return dict(self.call("PUT", "/v3/inventory", params={"sku": sku}, body=body))
+
+
+def endpoint_group(method: str, path: str) -> str:
+    """Walmart budgets calls per endpoint group; these names follow its API sections."""
+    if path.startswith("/v3/token"):
+        return "token"
+    if path.startswith(("/v3/inventory", "/v3/inventories", "/v3/feeds")):
+        return "inventory"
+    if path.startswith("/v3/orders"):
+        return "orders.read" if method == "GET" else "orders.write"
+    return "other"
 
 
 def _number(value: Any) -> Any:

@@ -86,38 +86,43 @@ def _matches(order: dict[str, Any], query: Any) -> bool:
 @require_http_methods(["GET"])
 @api("orders.read")
 def orders(request: HttpRequest) -> HttpResponse:
+    """Pages by position key: ``soIndex``/``poIndex`` name the last order of the previous page
+    (its change time and id), so orders changing during a walk never shift others out of it."""
     query = request.GET
     try:
         limit = min(200, max(1, int(query.get("limit", "100"))))
-        offset = int(query.get("soIndex", "0")) if query.get("hasMoreElements") == "true" else 0
+        after = (int(query["soIndex"]), query.get("poIndex", "")) if query.get("hasMoreElements") == "true" else None
         for name in ("createdStartDate", "createdEndDate", "lastModifiedStartDate", "lastModifiedEndDate"):
             if query.get(name):
                 _parse_time(query[name])
-    except ValueError as exc:
+    except (ValueError, KeyError) as exc:
         return gateway_error(400, "INVALID_REQUEST_PARAM.GMP_ORDER_API", f"invalid parameter: {exc}")
     with STORE.lock:
         found = sorted(
             (o for o in STORE.orders.values() if _matches(o, query)), key=lambda o: (_modified(o), o["purchaseOrderId"])
         )
-        page = [copy.deepcopy(_public(o)) for o in found[offset : offset + limit]]
-    meta: dict[str, Any] = {"totalCount": len(found), "limit": limit}
-    if offset + limit < len(found):
-        carried = {
-            k: v
-            for k, v in query.items()
-            if k not in {"limit", "hasMoreElements", "soIndex", "poIndex", "partnerId", "sellerId"}
-        }
-        cursor = {
-            "limit": limit,
-            "hasMoreElements": "true",
-            "soIndex": offset + limit,
-            "poIndex": page[-1]["purchaseOrderId"],
-            "partnerId": "100009",
-            "sellerId": "8",
-            **carried,
-        }
-        meta["nextCursor"] = "?" + urlencode(cursor)
-    return json_response({"list": {"meta": meta, "elements": {"order": page}}})
+        remaining = [o for o in found if after is None or (_modified(o), o["purchaseOrderId"]) > after]
+        page = remaining[:limit]
+        meta: dict[str, Any] = {"totalCount": len(found), "limit": limit}
+        if len(remaining) > limit:
+            last = page[-1]
+            carried = {
+                k: v
+                for k, v in query.items()
+                if k not in {"limit", "hasMoreElements", "soIndex", "poIndex", "partnerId", "sellerId"}
+            }
+            cursor = {
+                "limit": limit,
+                "hasMoreElements": "true",
+                "soIndex": _modified(last),
+                "poIndex": last["purchaseOrderId"],
+                "partnerId": "100009",
+                "sellerId": "8",
+                **carried,
+            }
+            meta["nextCursor"] = "?" + urlencode(cursor)
+        body = [copy.deepcopy(_public(o)) for o in page]
+    return json_response({"list": {"meta": meta, "elements": {"order": body}}})
 
 
 def _order_or_404(purchase_order_id: str) -> dict[str, Any] | HttpResponse:

@@ -7,10 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.sdk import NodeError, PermanentError
+from connectors.sdk import NodeError, PermanentError, RetryPolicy
 from connectors.xero.client import XeroClient
 
 CONNECTION_FIELD: dict[str, Any] = {"type": "string", "format": "connection", "title": "Xero connection"}
+#: Xero's 5xx and timeouts pass; its idempotency keys and the effect ledger make retries safe.
+XERO_RETRY = RetryPolicy(max_attempts=8, base_delay=2.0, max_delay=300.0)
 
 
 def client_for(context: Any) -> XeroClient:

@@ -5,7 +5,7 @@ from typing import Any
 
 from connectors.sdk import NodeType, PermanentError, register
 from connectors.xero.client import XeroClient, quote
-from connectors.xero.nodes.common import CONNECTION_FIELD, amount, create_batched, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, amount, create_batched, options, require
 
 LINE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -93,6 +93,7 @@ class CreateInvoice(NodeType):
     icon = "file-plus"
     connection_kind = "xero"
     side_effects = True
+    retry = XERO_RETRY
     batchable = True
     batch_size = 50
     option_sources = ("account_code", "tax_type", "currency_code", "tracking")

@@ -5,7 +5,7 @@ from typing import Any
 
 from connectors.sdk import NodeType, PermanentError, register
 from connectors.xero.client import XeroClient
-from connectors.xero.nodes.common import CONNECTION_FIELD, amount, create_batched, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, amount, create_batched, options, require
 
 
 def payment_key(item: Mapping[str, Any]) -> str:
@@ -35,6 +35,7 @@ class CreatePayment(NodeType):
     icon = "credit-card"
     connection_kind = "xero"
     side_effects = True
+    retry = XERO_RETRY
     batchable = True
     option_sources = ("account_code",)
     config_schema = {

@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.sdk import NodeType, register
 from connectors.xero.client import quote
-from connectors.xero.nodes.common import CONNECTION_FIELD, client_for, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, client_for, options, require
 from connectors.xero.nodes.create_invoice import LINE_SCHEMA, to_element
 
 
@@ -25,6 +25,7 @@ class CreateCreditNote(NodeType):
     icon = "file-minus"
     connection_kind = "xero"
     side_effects = True
+    retry = XERO_RETRY
     option_sources = ("account_code", "tax_type", "tracking")
     config_schema = {
         "type": "object",

@@ -4,7 +4,7 @@ from typing import Any
 
 from connectors.sdk import NodeType, PermanentError, register
 from connectors.xero.client import quote
-from connectors.xero.nodes.common import CONNECTION_FIELD, client_for
+from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, client_for
 
 
 @register
@@ -21,6 +21,7 @@ class FindOrCreateContact(NodeType):
     icon = "user"
     connection_kind = "xero"
     side_effects = True
+    retry = XERO_RETRY
     config_schema = {
         "type": "object",
         "additionalProperties": False,

@@ -175,6 +175,8 @@ def accounting(view: View) -> View:
                         response.status_code,
                         json.loads(response.content),
                     )
+            if STORE.faults.error_after_rate and random.random() < STORE.faults.error_after_rate:
+                response = HttpResponse("Internal Server Error", status=500)
             for name, value in _limit_headers().items():
                 response[name] = value
             return response

@@ -23,6 +23,9 @@ ACCESS_TOKEN_SECONDS = 1800
 @dataclass
 class Faults:
     error_rate: float = 0.0
+    #: Process the request, keep its answer for the Idempotency-Key, then answer 500 anyway
+    #: (the effect happened but the caller never heard).
+    error_after_rate: float = 0.0
     rate_limit_storm: bool = False
     timeout_rate: float = 0.0
     timeout_seconds: float = 5.0

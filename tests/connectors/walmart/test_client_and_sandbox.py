@@ -35,19 +35,8 @@ def keys_within(value: Any, example: Any) -> bool:
     return True
 
 
-@pytest.fixture(autouse=True)
-def keep_underscore_headers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Walmart's headers have underscores (WM_SEC.ACCESS_TOKEN). Django's development
-    server drops such headers; ASGI servers (daphne, what ``serve`` runs) keep them."""
-    from wsgiref import simple_server
-
-    from django.core.servers import basehttp
-
-    monkeypatch.setattr(basehttp.WSGIRequestHandler, "get_environ", simple_server.WSGIRequestHandler.get_environ)
-
-
 @pytest.fixture
-def sandbox(live_server: Any) -> Iterator[str]:
+def sandbox(live_server: Any, keep_underscore_headers: None) -> Iterator[str]:
     STORE.reset()
     add_orders(seed_orders(25, seed=7))
     yield f"{live_server.url}/sandbox/walmart"
@@ -224,7 +213,7 @@ def test_failures_are_classified(
         assert caught.value.code == code  # type: ignore[attr-defined]
     if error is RateLimitedError:
         assert caught.value.retry_after == 5.0  # type: ignore[attr-defined]
-        assert connection.rate_limit_reports == [("walmart", 0, 5.0)]
+        assert connection.rate_limit_reports[-1] == ("orders.read", 0, 5.0)
 
 
 def test_a_refused_token_is_renewed_once_then_a_credential_error(connection: FakeConnection) -> None:

@@ -18,7 +18,7 @@ from connectors.walmart.nodes.get_inventory import GetInventory
 from connectors.walmart.nodes.order_webhook import OrderWebhook
 from connectors.walmart.nodes.refund_lines import RefundOrderLines
 from connectors.walmart.nodes.update_inventory import UpdateInventory
-from tests.connectors.walmart.test_client_and_sandbox import connection, keep_underscore_headers, sandbox  # noqa: F401
+from tests.connectors.walmart.test_client_and_sandbox import connection, sandbox  # noqa: F401
 
 
 def first_open(connection: FakeConnection) -> dict[str, Any]:  # noqa: F811
