@@ -12,12 +12,17 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 
+def _is_package(name: str) -> bool:
+    spec = find_spec(name)
+    return spec is not None and spec.submodule_search_locations is not None
+
+
 def sandbox_urlpatterns() -> list[URLPattern | URLResolver]:
     """Mount ``<connector>.sandbox.urls`` of every installed connector at ``/sandbox/<label>/``."""
     patterns: list[URLPattern | URLResolver] = []
     for config in apps.get_app_configs():
         module = f"{config.name}.sandbox.urls"
-        if config.name.startswith("connectors.") and find_spec(f"{config.name}.sandbox") and find_spec(module):
+        if config.name.startswith("connectors.") and _is_package(f"{config.name}.sandbox") and find_spec(module):
             patterns.append(path(f"sandbox/{config.label}/", include(import_module(module))))
     return patterns
 

@@ -3,7 +3,9 @@ still ends as exactly one invoice, with no duplicate contact."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 from collections import Counter
 from typing import Any
 
@@ -51,7 +53,7 @@ def test_killed_workers_never_duplicate_an_invoice(connections: Any, template_wo
             timeout=90,
             message="runs to progress",
         )
-        worker.kill()  # SIGKILL, whatever it was doing
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its processes, whatever they were doing
         worker.wait(timeout=10)
         kills += 1
         worker = spawn_worker(**env)

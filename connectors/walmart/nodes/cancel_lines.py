@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.sdk import NodeType, PermanentError, register
-from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, line_status
+from connectors.sdk import NodeType, register
+from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, open_lines, select_lines
 
 REASONS = [
     "CUSTOMER_REQUESTED_SELLER_TO_CANCEL",
@@ -41,13 +41,8 @@ class CancelOrderLines(NodeType):
     def execute(self, context: Any, item: Any) -> Any:
         client = client_for(context)
         order = client.order(item["purchaseOrderId"])
-        wanted = set(item.get("lines") or [])
-        lines = [line for line in order["orderLines"]["orderLine"] if not wanted or line["lineNumber"] in wanted]
-        missing = wanted - {line["lineNumber"] for line in lines}
-        if missing:
-            raise PermanentError(f"order {item['purchaseOrderId']} has no lines {sorted(missing)}", field="input.lines")
-        open_lines = [line for line in lines if line_status(line) in {"Created", "Acknowledged"}]
-        if not open_lines:
+        to_cancel = open_lines(select_lines(order, item.get("lines")))
+        if not to_cancel:
             context.log("no open lines to cancel")
             return order
         reason = context.config.get("reason", "SELLER_CANCEL_OUT_OF_STOCK")
@@ -64,6 +59,6 @@ class CancelOrderLines(NodeType):
                     ]
                 },
             }
-            for line in open_lines
+            for line in to_cancel
         ]
         return client.cancel(item["purchaseOrderId"], body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.sdk import PermanentError
 from connectors.walmart.client import WalmartClient
 
 CONNECTION_FIELD: dict[str, Any] = {"type": "string", "format": "connection", "title": "Walmart connection"}
@@ -27,3 +28,22 @@ def modified_ms(order: dict[str, Any]) -> int:
     stamps = [int(order.get("orderDate", 0))]
     stamps += [int(line.get("statusDate", 0)) for line in order.get("orderLines", {}).get("orderLine", [])]
     return max(stamps)
+
+
+def select_lines(order: dict[str, Any], wanted: list[str] | None) -> list[dict[str, Any]]:
+    """The order's lines named in ``wanted`` (all when empty).
+
+    Raises:
+        PermanentError: a named line is not on the order.
+    """
+    names = set(wanted or [])
+    lines = [line for line in order["orderLines"]["orderLine"] if not names or line["lineNumber"] in names]
+    missing = names - {line["lineNumber"] for line in lines}
+    if missing:
+        raise PermanentError(f"order {order['purchaseOrderId']} has no lines {sorted(missing)}", field="input.lines")
+    return lines
+
+
+def open_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Lines that can still be shipped or cancelled."""
+    return [line for line in lines if line_status(line) in {"Created", "Acknowledged"}]

@@ -3,8 +3,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from connectors.sdk import NodeType, PermanentError, register
-from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, line_status
+from connectors.sdk import NodeType, register
+from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, open_lines, select_lines
 
 CARRIER_HELP = (
     "A Walmart carrier name (UPS, USPS, FedEx, ...); anything else is sent as otherCarrier with the tracking URL."
@@ -57,12 +57,7 @@ class ShipOrderLines(NodeType):
     def execute(self, context: Any, item: Any) -> Any:
         client = client_for(context)
         order = client.order(item["purchaseOrderId"])
-        wanted = set(item.get("lines") or [])
-        lines = [line for line in order["orderLines"]["orderLine"] if not wanted or line["lineNumber"] in wanted]
-        missing = wanted - {line["lineNumber"] for line in lines}
-        if missing:
-            raise PermanentError(f"order {item['purchaseOrderId']} has no lines {sorted(missing)}", field="input.lines")
-        to_ship = [line for line in lines if line_status(line) in {"Created", "Acknowledged"}]
+        to_ship = open_lines(select_lines(order, item.get("lines")))
         if not to_ship:
             context.log("every requested line is already shipped or closed")
             return order

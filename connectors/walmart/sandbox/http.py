@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,26 +13,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors.sdk.sandbox_kit import before_call, json_response
 from connectors.walmart.sandbox.store import CLIENT_ID, CLIENT_SECRET, STORE
 
 View = Callable[..., HttpResponse]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)  # exact for the 2-decimal amounts the sandbox stores
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    response = HttpResponse(json.dumps(_plain(body)), status=status, content_type="application/json")
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def gateway_error(
@@ -64,18 +47,11 @@ def _basic_ok(header: str | None) -> bool:
 
 
 def _inject_faults(request: HttpRequest) -> HttpResponse | None:
-    faults = STORE.faults
-    if faults.slow_ms:
-        time.sleep(faults.slow_ms / 1000)
-    if faults.timeout_rate and random.random() < faults.timeout_rate:
-        time.sleep(faults.timeout_seconds)
-    if faults.error_rate and random.random() < faults.error_rate:
-        if random.random() < 0.5:
-            return gateway_error(500, "SYSTEM_ERROR.GMP_GATEWAY_API", "Internal error", category="SYSTEM")
-        return HttpResponse("Service Unavailable", status=503)
-    if faults.malformed_rate and random.random() < faults.malformed_rate:
-        return HttpResponse('{"list": {"meta": {"totalCount": ', status=200, content_type="application/json")
-    return None
+    return before_call(
+        STORE.faults,
+        gateway_error(500, "SYSTEM_ERROR.GMP_GATEWAY_API", "Internal error", category="SYSTEM"),
+        HttpResponse('{"list": {"meta": {"totalCount": ', status=200, content_type="application/json"),
+    )
 
 
 def api(limit: str, *, token: bool = True) -> Callable[[View], View]:

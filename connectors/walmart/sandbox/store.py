@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.sdk.sandbox_kit import Faults
+
 #: Credentials the sandbox accepts on ``POST /v3/token``.
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
@@ -20,19 +22,6 @@ TOKEN_SECONDS = 900
 
 #: Default per-endpoint budgets (calls per minute); Walmart does not publish exact numbers.
 DEFAULT_LIMITS = {"orders.read": 5000, "orders.write": 60, "inventory": 200, "token": 200}
-
-
-@dataclass
-class Faults:
-    """Switchable misbehaviour, set through ``POST /sandbox/walmart/_control/faults``."""
-
-    error_rate: float = 0.0
-    rate_limit_storm: bool = False
-    timeout_rate: float = 0.0
-    timeout_seconds: float = 5.0
-    slow_ms: int = 0
-    malformed_rate: float = 0.0
-    expire_tokens: bool = False
 
 
 @dataclass

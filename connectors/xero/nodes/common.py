@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.sdk import NodeError, PermanentError, RetryPolicy
+from connectors.sdk import NodeError, NodeType, PermanentError, RetryPolicy
 from connectors.xero.client import XeroClient
 
 CONNECTION_FIELD: dict[str, Any] = {"type": "string", "format": "connection", "title": "Xero connection"}
@@ -110,3 +110,27 @@ def require(item: Mapping[str, Any], field: str) -> Any:
     if value in (None, ""):
         raise PermanentError(f"the input has no {field}", field=f"input.{field}")
     return value
+
+
+class XeroNode(NodeType):
+    """Base of the Xero node types: drop-down options read from the organisation."""
+
+    connection_kind = "xero"
+    category = "Xero"
+
+    def options(self, name: str, connection: Any | None, config: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return options(connection, name)
+
+
+class BatchedXeroNode(XeroNode):
+    """A Xero node whose calls from many runs travel in one request (see :func:`create_batched`)."""
+
+    side_effects = True
+    batchable = True
+    retry = XERO_RETRY
+
+    def execute(self, context: Any, item: Any) -> Any:
+        [result] = self.execute_batch([(context, item)])
+        if isinstance(result, NodeError):
+            raise result
+        return result

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.sdk import NodeType, PermanentError, register
+from connectors.sdk import register
 from connectors.xero.client import XeroClient, quote
-from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, amount, create_batched, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, BatchedXeroNode, amount, create_batched, require
 
 LINE_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -79,7 +79,7 @@ def find_invoice(client: XeroClient, item: Mapping[str, Any]) -> dict[str, Any] 
 
 
 @register
-class CreateInvoice(NodeType):
+class CreateInvoice(BatchedXeroNode):
     """Creates the sales invoice (ACCREC) for an order, exactly once, many orders per Xero call.
 
     The business key is the invoice number (or the reference): the effect
@@ -89,12 +89,7 @@ class CreateInvoice(NodeType):
 
     type = "xero.invoice.create"
     title = "Create Xero invoice"
-    category = "Xero"
     icon = "file-plus"
-    connection_kind = "xero"
-    side_effects = True
-    retry = XERO_RETRY
-    batchable = True
     batch_size = 50
     option_sources = ("account_code", "tax_type", "currency_code", "tracking")
     config_schema = {
@@ -150,12 +145,3 @@ class CreateInvoice(NodeType):
             find_existing=find_invoice,
             remote_id="InvoiceID",
         )
-
-    def execute(self, context: Any, item: Any) -> Any:
-        [result] = self.execute_batch([(context, item)])
-        if isinstance(result, PermanentError):
-            raise result
-        return result
-
-    def options(self, name: str, connection: Any | None, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return options(connection, name)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.sdk import NodeType, PermanentError, register
+from connectors.sdk import register
 from connectors.xero.client import XeroClient
-from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, amount, create_batched, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, BatchedXeroNode, amount, create_batched, require
 
 
 def payment_key(item: Mapping[str, Any]) -> str:
@@ -26,17 +26,12 @@ def find_payment(client: XeroClient, item: Mapping[str, Any]) -> dict[str, Any] 
 
 
 @register
-class CreatePayment(NodeType):
+class CreatePayment(BatchedXeroNode):
     """Records a payment against an invoice on the clearing or bank account, exactly once."""
 
     type = "xero.payment.create"
     title = "Create Xero payment"
-    category = "Xero"
     icon = "credit-card"
-    connection_kind = "xero"
-    side_effects = True
-    retry = XERO_RETRY
-    batchable = True
     option_sources = ("account_code",)
     config_schema = {
         "type": "object",
@@ -84,12 +79,3 @@ class CreatePayment(NodeType):
             find_existing=find_payment,
             remote_id="PaymentID",
         )
-
-    def execute(self, context: Any, item: Any) -> Any:
-        [result] = self.execute_batch([(context, item)])
-        if isinstance(result, PermanentError):
-            raise result
-        return result
-
-    def options(self, name: str, connection: Any | None, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return options(connection, name)

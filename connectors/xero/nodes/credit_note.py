@@ -4,14 +4,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.sdk import NodeType, register
+from connectors.sdk import register
 from connectors.xero.client import quote
-from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, client_for, options, require
+from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, XeroNode, client_for, require
 from connectors.xero.nodes.create_invoice import LINE_SCHEMA, to_element
 
 
 @register
-class CreateCreditNote(NodeType):
+class CreateCreditNote(XeroNode):
     """A refund or return as an ACCRECCREDIT credit note, allocated to the original invoice.
 
     Allocates the smaller of the credit and what the invoice still owes; the
@@ -21,9 +21,7 @@ class CreateCreditNote(NodeType):
 
     type = "xero.credit_note.create"
     title = "Create and allocate Xero credit note"
-    category = "Xero"
     icon = "file-minus"
-    connection_kind = "xero"
     side_effects = True
     retry = XERO_RETRY
     option_sources = ("account_code", "tax_type", "tracking")
@@ -104,6 +102,3 @@ class CreateCreditNote(NodeType):
             result = {"allocated": str(amount)}
         effect.record(result)
         return result
-
-    def options(self, name: str, connection: Any | None, config: Mapping[str, Any]) -> list[dict[str, Any]]:
-        return options(connection, name)

@@ -15,6 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from connectors.sdk.sandbox_kit import before_call, json_response
 from connectors.xero.sandbox.store import STORE, TENANT_ID
 
 View = Callable[..., HttpResponse]
@@ -22,23 +23,6 @@ View = Callable[..., HttpResponse]
 
 def xero_date(epoch_seconds: float | None = None) -> str:
     return f"/Date({int((epoch_seconds if epoch_seconds is not None else time.time()) * 1000)}+0000)/"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)  # amounts have at most four decimals: the float prints exactly
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items() if not key.startswith("_")}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
-    response = HttpResponse(json.dumps(_plain(body)), status=status, content_type="application/json; charset=utf-8")
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def envelope(collection: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -110,19 +94,11 @@ def _limit_headers() -> dict[str, str]:
 
 
 def _faulted() -> HttpResponse | None:
-    faults = STORE.faults
-    if faults.slow_ms:
-        time.sleep(faults.slow_ms / 1000)
-    if faults.timeout_rate and random.random() < faults.timeout_rate:
-        time.sleep(faults.timeout_seconds)
-    if faults.error_rate and random.random() < faults.error_rate:
-        return HttpResponse(
-            "Internal Server Error" if random.random() < 0.5 else "Service Unavailable",
-            status=random.choice([500, 503]),
-        )
-    if faults.malformed_rate and random.random() < faults.malformed_rate:
-        return HttpResponse('{"Id": "', status=200, content_type="application/json")
-    return None
+    return before_call(
+        STORE.faults,
+        HttpResponse("Internal Server Error", status=500),
+        HttpResponse('{"Id": "', status=200, content_type="application/json"),
+    )
 
 
 def _request_hash(request: HttpRequest) -> str:

@@ -13,25 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from connectors.sdk.sandbox_kit import Faults
+
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
 TENANT_ID = "8a7c3f1e-4b2d-4c6a-9e1f-2d3b4c5d6e7f"
 ORGANISATION_NAME = "Demo Company (US)"
 ACCESS_TOKEN_SECONDS = 1800
-
-
-@dataclass
-class Faults:
-    error_rate: float = 0.0
-    #: Process the request, keep its answer for the Idempotency-Key, then answer 500 anyway
-    #: (the effect happened but the caller never heard).
-    error_after_rate: float = 0.0
-    rate_limit_storm: bool = False
-    timeout_rate: float = 0.0
-    timeout_seconds: float = 5.0
-    slow_ms: int = 0
-    malformed_rate: float = 0.0
-    expire_tokens: bool = False
 
 
 @dataclass

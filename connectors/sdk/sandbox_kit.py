@@ -1,0 +1,64 @@
+"""What every local API sandbox shares: switchable faults and JSON answers with exact amounts."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpResponse
+
+
+@dataclass
+class Faults:
+    """Switchable misbehaviour, set through a sandbox's ``_control/faults``."""
+
+    #: Share of calls answered 500 or 503 before anything happens.
+    error_rate: float = 0.0
+    #: Share of calls that take effect and are then answered 500 anyway (the caller never hears).
+    error_after_rate: float = 0.0
+    rate_limit_storm: bool = False
+    timeout_rate: float = 0.0
+    timeout_seconds: float = 5.0
+    slow_ms: int = 0
+    malformed_rate: float = 0.0
+    expire_tokens: bool = False
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: Decimals as numbers (the sandboxes keep at most four decimals, printed exactly);
+    keys starting with ``_`` are the sandbox's own bookkeeping and are left out."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items() if not str(key).startswith("_")}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HttpResponse:
+    response = HttpResponse(json.dumps(plain(body)), status=status, content_type="application/json")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpResponse) -> HttpResponse | None:
+    """Apply the slow, timeout, error and malformed faults; the response to send instead, if any."""
+    if faults.slow_ms:
+        time.sleep(faults.slow_ms / 1000)
+    if faults.timeout_rate and random.random() < faults.timeout_rate:
+        time.sleep(faults.timeout_seconds)
+    if faults.error_rate and random.random() < faults.error_rate:
+        return server_error if random.random() < 0.5 else HttpResponse("Service Unavailable", status=503)
+    if faults.malformed_rate and random.random() < faults.malformed_rate:
+        return malformed
+    return None
+
+
+def fails_after(faults: Faults) -> bool:
+    return bool(faults.error_after_rate) and random.random() < faults.error_after_rate
