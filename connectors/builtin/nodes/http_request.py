@@ -31,6 +31,17 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def name_value_pairs(title: str) -> dict[str, Any]:
+    """A form table of name/value rows (headers, query parameters)."""
+    row = {"name": {"type": "string", "title": "Name"}, "value": {"type": "string", "title": "Value"}}
+    return {
+        "type": "array",
+        "title": title,
+        "items": {"type": "object", "required": ["name", "value"], "additionalProperties": False, "properties": row},
+        "default": [],
+    }
+
+
 @register
 class HttpRequestNode(NodeType):
     """Calls an HTTP endpoint. Internal addresses are refused unless an administrator allowed them."""
@@ -50,34 +61,8 @@ class HttpRequestNode(NodeType):
             "method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"], "title": "Method", "default": "POST"},
             "url": {"type": "string", "title": "URL", "description": "http:// or https:// address.", "minLength": 1},
             "url_expression": expression_property("URL from the item", "JSONata giving the URL; overrides URL."),
-            "headers": {
-                "type": "array",
-                "title": "Headers",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "value"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "name": {"type": "string", "title": "Name"},
-                        "value": {"type": "string", "title": "Value"},
-                    },
-                },
-                "default": [],
-            },
-            "query": {
-                "type": "array",
-                "title": "Query parameters",
-                "items": {
-                    "type": "object",
-                    "required": ["name", "value"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "name": {"type": "string", "title": "Name"},
-                        "value": {"type": "string", "title": "Value"},
-                    },
-                },
-                "default": [],
-            },
+            "headers": name_value_pairs("Headers"),
+            "query": name_value_pairs("Query parameters"),
             "body_expression": expression_property(
                 "JSON body", "JSONata over the item giving the body; empty: the item."
             ),
