@@ -19,7 +19,7 @@ def _close_connections_before_teardown(django_db_setup: Any, django_db_blocker: 
     yield
     with django_db_blocker.unblock():
         default = connections["default"]
-        if default.vendor == "postgresql":
+        if default.vendor == "postgresql" and str(default.settings_dict["NAME"]).startswith("test_"):
             with default.cursor() as cursor:
                 cursor.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
