@@ -13,7 +13,7 @@ TEST_ENV := DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:543
 	CHANNEL_LAYER_URL=$${TEST_CHANNEL_LAYER_URL:-redis://127.0.0.1:6379/14} \
 	LEDGERLINE_BROKER_NAMESPACE=ledgerline-test \
 	LEDGERLINE_EXTRA_APPS=tests.support.nodes_app \
-	LEDGERLINE_DATA_DIR=$(CURDIR)/data/test \
+	LEDGERLINE_DATA_DIR=$${LEDGERLINE_TEST_DATA_DIR:-$(CURDIR)/data/test} \
 	LEDGERLINE_SPECS_DIR=$${LEDGERLINE_SPECS_DIR:-$(CURDIR)/../shared/specs}
 
 .PHONY: run test install frontend lint typecheck pytest vitest browser clean
@@ -58,7 +58,7 @@ vitest: frontend
 	@if [ -f frontend/package.json ]; then cd frontend && npm run test --silent; fi
 
 pytest: install
-	$(TEST_ENV) $(VENV)/bin/pytest -q
+	$(TEST_ENV) $(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) data frontend/node_modules frontend/static/frontend

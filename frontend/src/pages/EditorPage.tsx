@@ -1,0 +1,3 @@
+export default function EditorPage() {
+  return <h1>EditorPage</h1>;
+}

@@ -1,0 +1,3 @@
+export default function RunDetailPage() {
+  return <h1>RunDetailPage</h1>;
+}
