@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from designer.models import Workflow, WorkflowVersion
 from designer.services import document_issues
@@ -72,3 +75,39 @@ def _upsert(organization: Organization, key: str, data: dict[str, Any], as_templ
         )
         sync_webhook_endpoints(workflow=workflow, document=data["document"])
     return workflow
+
+
+def load_rule_fixtures(*, organization: Organization, folder: Path, demo_rates: bool) -> list[str]:
+    """The mapping tables the templates name (created when missing, never overwriting an analyst's edits),
+    and, for the demo, a week of illustrative USD→CAD/MXN rates up to today."""
+    from connectors.rules.models import CurrencyRate, MappingEntry, MappingTable
+
+    created: list[str] = []
+    path = folder / "mapping-tables.json"
+    for spec in json.loads(path.read_text()) if path.exists() else []:
+        table, new = MappingTable.objects.get_or_create(
+            organization=organization,
+            name=spec["name"],
+            defaults={
+                "kind": spec.get("kind", "other"),
+                "missing_policy": spec.get("missing_policy", "review"),
+                "default_value": spec.get("default_value", ""),
+            },
+        )
+        if new:
+            MappingEntry.objects.bulk_create(
+                [MappingEntry(table=table, key=key, value=value) for key, value in spec.get("entries", {}).items()]
+            )
+            created.append(table.name)
+    if demo_rates:
+        today = timezone.now().date()
+        for days_ago in range(7):
+            for currency, rate in (("CAD", "1.3912"), ("MXN", "17.2045")):
+                CurrencyRate.objects.get_or_create(
+                    organization=organization,
+                    date=today - dt.timedelta(days=days_ago),
+                    from_currency="USD",
+                    to_currency=currency,
+                    defaults={"rate": Decimal(rate), "source": "demo rates (illustrative, not market data)"},
+                )
+    return created

@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 
 from connectors.sdk.models import Connection
 from connectors.sdk.registry import connection_kinds
-from designer.fixtures_loader import fixtures_dir, load_workflow_files
+from designer.fixtures_loader import fixtures_dir, load_rule_fixtures, load_workflow_files
 from orgs.models import Membership, Organization
 from orgs.services import default_organization
 
@@ -42,6 +42,7 @@ class Command(BaseCommand):
 
     def _load(self, org: Organization, verbosity: int, *, demo: bool) -> None:
         report = load_workflow_files(organization=org, folder=fixtures_dir() / "templates", as_templates=True)
+        load_rule_fixtures(organization=org, folder=fixtures_dir() / "rules", demo_rates=demo)
         if demo:
             self._demo_connections(org)
             demo_report = load_workflow_files(organization=org, folder=fixtures_dir() / "demo", as_templates=False)
