@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "connectors.builtin",
     "connectors.walmart",
     "connectors.xero",
+    "connectors.rules",
     "frontend",
     *env_list("LEDGERLINE_EXTRA_APPS", []),
 ]

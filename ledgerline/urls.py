@@ -34,7 +34,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *sandbox_urlpatterns(),
 ]
 
-for _module in ("engine.urls", "designer.urls", "monitoring.urls", "frontend.urls"):
+for _module in ("engine.urls", "designer.urls", "monitoring.urls", "connectors.rules.urls", "frontend.urls"):
     if find_spec(_module):
         urlpatterns.append(path("", include(_module)))
 

@@ -61,25 +61,34 @@ def evaluate_rules(now: Any = None) -> EvaluationReport:
 def notify(alert: Alert) -> None:
     """Send the alert by email and webhook; how each went is stored on the alert."""
     rule = alert.rule
-    delivery: dict[str, str] = {}
+    payload = {
+        "alert": alert.pk, "rule": rule.name, "kind": rule.kind, "key": alert.key,
+        "message": alert.message, "details": alert.details, "opened_at": alert.opened_at.isoformat(),
+    }  # fmt: skip
     subject = f"[Ledgerline] {rule.name}: {alert.message}"[:200]
-    if rule.emails:
+    delivery = deliver(subject, _body(alert), emails=list(rule.emails), webhook_url=rule.webhook_url, payload=payload)
+    Alert.objects.filter(pk=alert.pk).update(delivery=delivery)
+
+
+def deliver(subject: str, body: str, *, emails: list[str], webhook_url: str, payload: dict[str, Any]) -> dict[str, str]:
+    """Mail ``body`` to ``emails`` (Django's mail settings) and POST ``payload`` to ``webhook_url``.
+
+    Never raises: how each channel went comes back as ``{"email": "sent" | "failed: …", "webhook": …}``.
+    """
+    delivery: dict[str, str] = {}
+    if emails:
         try:
-            send_mail(subject, _body(alert), settings.DEFAULT_FROM_EMAIL, list(rule.emails))
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
             delivery["email"] = "sent"
         except Exception as exc:  # noqa: BLE001 - a mail server problem is recorded, not raised
             delivery["email"] = f"failed: {type(exc).__name__}"
-    if rule.webhook_url:
-        payload = {
-            "alert": alert.pk, "rule": rule.name, "kind": rule.kind, "key": alert.key,
-            "message": alert.message, "details": alert.details, "opened_at": alert.opened_at.isoformat(),
-        }  # fmt: skip
+    if webhook_url:
         try:
-            response = requests.post(rule.webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
+            response = requests.post(webhook_url, json=payload, timeout=WEBHOOK_TIMEOUT)
             delivery["webhook"] = "sent" if response.ok else f"failed: HTTP {response.status_code}"
         except requests.RequestException as exc:
             delivery["webhook"] = f"failed: {type(exc).__name__}"
-    Alert.objects.filter(pk=alert.pk).update(delivery=delivery)
+    return delivery
 
 
 def _body(alert: Alert) -> str:

@@ -55,7 +55,8 @@ class NodeTypeOptionsView(APIView):
             except NodeError as exc:
                 raise ValidationError({"connection": exc.message}) from None
         try:
-            choices = node_type.options(field, connection, {})
+            # The organisation lets node types offer its own records (e.g. mapping tables).
+            choices = node_type.options(field, connection, {"_organization_id": organization_for(request.user).pk})
         except NodeError as exc:
             return Response({"detail": exc.message, "code": exc.code}, status=status.HTTP_502_BAD_GATEWAY)
         return Response(choices)

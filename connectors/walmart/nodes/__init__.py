@@ -5,9 +5,11 @@ from connectors.walmart.nodes import (  # noqa: F401
     cancel_lines,
     get_inventory,
     get_order,
+    order_document,
     order_webhook,
     orders_poll,
     refund_lines,
     ship_order,
+    sync_inventory,
     update_inventory,
 )

@@ -4,6 +4,7 @@ from connectors.xero.nodes import (  # noqa: F401
     create_invoice,
     create_payment,
     credit_note,
+    find_invoice,
     find_or_create_contact,
     items_poll,
 )

@@ -28,6 +28,11 @@ def options(connection: Any, name: str) -> list[dict[str, Any]]:
         ]
     if name == "tax_type":
         return [{"value": t["TaxType"], "label": t["Name"]} for t in client.get("TaxRates")]
+    if name == "tax_rate":
+        return [
+            {"value": t["TaxType"], "label": t["Name"], "rate": str(t.get("EffectiveRate", "0"))}
+            for t in client.get("TaxRates")
+        ]
     if name == "currency_code":
         return [{"value": c["Code"], "label": c.get("Description", c["Code"])} for c in client.get("Currencies")]
     if name == "tracking":
