@@ -7,6 +7,10 @@ up to a batch of parked calls with the same key, hands them to the node type's
 run; the run then records the result like any node execution. A call's
 failure fails only its own run.
 
+When to send is :mod:`engine.pacing`'s call: full batches at once, partial
+ones after the batch window (longer while the connection's budget is scarce),
+nothing while the limiter admits no call.
+
 A flush that dies mid-way leaves its items claimed; the scheduler's sweep
 returns them to the queue after the run lease, and the next flush sends them
 again. ``execute_batch`` implementations must therefore be idempotent per
@@ -30,8 +34,9 @@ from django.utils import timezone
 from connectors.sdk.errors import FailureKind, NodeError
 from connectors.sdk.nodes import NodeType
 from connectors.sdk.registry import node_types
+from engine import pacing
 from engine.context import EngineContext
-from engine.dispatch import enqueue_flush, enqueue_run
+from engine.dispatch import enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
 
@@ -55,7 +60,8 @@ def park(*, run: Run, node_id: str, node_type: str, attempt: int, config: Mappin
 
 
 def schedule_flush(key: str, *, delay_ms: int = 0) -> None:
-    enqueue_flush(key, delay_seconds=delay_ms / 1000)
+    """Ask for a flush of ``key`` in ``delay_ms`` (no second message when one is due by then)."""
+    pacing.schedule_flush(key, delay_ms / 1000)
 
 
 def outcome_of(parked: BatchItem) -> NodeOutcome | None:
@@ -134,13 +140,53 @@ def _stored(node_type: NodeType, result: Any, size: int) -> dict[str, Any]:
     return {"output": output, "batch_size": size}
 
 
-def flush(key: str) -> int:
-    """Send one batch for ``key``; returns how many calls it carried."""
+def _batch_limit(node_type: NodeType) -> int:
+    return min(type(node_type).batch_size, int(settings.LEDGERLINE_ENGINE["BATCH_MAX_ITEMS"]))
+
+
+def next_flush_delay(key: str) -> float:
+    """Seconds until the next batch of ``key`` should go (0: now; -1: nothing is parked)."""
+    pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)
+    oldest = pending.select_related("run", "run__workflow", "run__workflow_version").order_by("id").first()
+    if oldest is None:
+        return -1.0
+    node_type = node_types.get(oldest.node_type)
+    limit = _batch_limit(node_type)
+    backlog = pacing.Backlog(
+        pending=pending[:limit].count(),
+        oldest_age=(timezone.now() - oldest.created_at).total_seconds(),
+        batch_max=limit,
+    )
+    wait, left = pacing.budget_of(_context(oldest, type(node_type)))
+    return pacing.flush_delay(
+        backlog,
+        window=pacing.window_seconds(),
+        max_wait=pacing.max_wait_seconds(),
+        budget_wait=wait,
+        budget_left=left,
+    )
+
+
+def flush_when_due(key: str) -> int:
+    """The flush message: send a batch if pacing says so, and schedule the next; returns the calls sent."""
+    pacing.flush_started(key)
+    sent = 0
+    delay = next_flush_delay(key)
+    if delay == 0:
+        sent = flush(key, reschedule=False)
+        delay = next_flush_delay(key)
+    if delay >= 0:
+        pacing.schedule_flush(key, delay)
+    return sent
+
+
+def flush(key: str, *, reschedule: bool = True) -> int:
+    """Send one batch for ``key`` now; returns how many calls it carried."""
     parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
     if parked_any is None:
         return 0
     node_type = node_types.get(parked_any.node_type)
-    limit = min(type(node_type).batch_size, int(settings.LEDGERLINE_ENGINE["BATCH_MAX_ITEMS"]))
+    limit = _batch_limit(node_type)
     _, claimed = _claim(key, limit)
     if not claimed:
         return 0
@@ -164,7 +210,7 @@ def flush(key: str) -> int:
                 stored["logs"] = context.logs
             BatchItem.objects.filter(pk=parked.pk).update(status=BatchItem.Status.DONE, outcome=stored)
             enqueue_run(str(parked.run_id))
-    if BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
+    if reschedule and BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
         schedule_flush(key)
     return len(claimed)
 

@@ -15,5 +15,5 @@ def advance_run(run_id: str) -> None:
 
 @dramatiq.actor(queue_name="engine", max_retries=3, min_backoff=1000, time_limit=10 * 60 * 1000)
 def flush_batch(batch_key: str) -> None:
-    """Send one batch of parked calls (see :mod:`engine.batching`)."""
-    batching.flush(batch_key)
+    """Send the next batch of parked calls when it is due (see :mod:`engine.pacing`)."""
+    batching.flush_when_due(batch_key)

@@ -287,6 +287,27 @@ class Throttle:
             if token is not None:
                 state.release(self._key("concurrent"), token)
 
+    def headroom(self, now: float | None = None) -> tuple[float, float]:
+        """Look without taking: ``(seconds until a call would be admitted, fraction of the tightest budget left)``.
+
+        Lets a caller that can wait (a batch still filling up) hold its call
+        instead of spending a call slot on a few elements.
+        """
+        now = time.time() if now is None else now
+        state = shared_state()
+        wait, left = 0.0, 1.0
+        breaker, breaker_wait = self.breaker_state(now)
+        if breaker == "open":
+            wait = breaker_wait
+        for limit in self.limits:
+            key = self._key(f"limit:{limit.name}")
+            wait = max(wait, state.blocked_until(key) - now)
+            used = state.failures(key, limit.period, now, add=False)  # trims and counts the window's calls
+            left = min(left, max(0.0, (limit.limit - used) / limit.limit))
+            if used >= limit.limit:
+                wait = max(wait, limit.period / limit.limit)
+        return max(0.0, wait), left
+
     def record_failure(self, now: float | None = None) -> None:
         now = time.time() if now is None else now
         count = shared_state().failures(self._key("failures"), self.breaker.window, now, add=True)

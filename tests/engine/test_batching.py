@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.test import override_settings
 
-from engine import runner
+from connectors.sdk import NodeType, register
+from engine import pacing, runner
 from engine.core.states import RunStatus
 from engine.models import BatchItem, Run
+from engine.pacing import Backlog, flush_delay
 from engine.services import start_run
 from tests.fixtures.engine import InlineEngine
 from tests.support.flows import chain, manual, node
@@ -49,7 +53,8 @@ def test_runs_at_a_batchable_node_share_calls_split_by_batch_size(
 
     assert {Run.objects.get(pk=r.pk).status for r in runs} == {RunStatus.WAITING}
     assert BatchItem.objects.filter(status="pending").count() == 7
-    assert len(engine_inline.flushes) == 7 and {delay for _, delay in engine_inline.flushes} == {200}
+    # One flush message for the seven parked calls, due one batch window after the first.
+    assert [delay for _, delay in engine_inline.flushes] == [200]
 
     assert engine_inline.flush_batches() == [3, 3, 1]
     engine_inline.drive_all()
@@ -114,3 +119,174 @@ def test_batching_can_be_switched_off(engine_inline: InlineEngine, make_workflow
     assert Run.objects.get(pk=run.pk).status == RunStatus.SUCCEEDED
     assert batch_sizes(calls) == [1]
     assert BatchItem.objects.count() == 0
+
+
+# -- a batch retried after a worker died mid-flush creates nothing twice ----------------------
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process dying: nothing in the flush catches it."""
+
+
+@register
+class LedgerBatchNode(NodeType):
+    """Batchable and exactly once through the effect ledger, over a "remote" kept in a file.
+
+    With ``die_after_send`` the first batch dies after the remote created its
+    records but before the answers were recorded (the uncertain case).
+    """
+
+    type = "test.batch_ledger"
+    title = "Batch through the ledger"
+    category = "Test"
+    side_effects = True
+    batchable = True
+    batch_size = 10
+    config_schema = {
+        "type": "object",
+        "required": ["remote_file"],
+        "properties": {"remote_file": {"type": "string"}, "die_after_send": {"type": "boolean"}},
+    }
+
+    def execute_batch(self, calls: Any) -> list[Any]:
+        remote = Path(calls[0][0].config["remote_file"])
+        existing = remote.read_text().splitlines() if remote.exists() else []
+        results: list[Any] = [None] * len(calls)
+        to_send = []
+        for index, (context, item) in enumerate(calls):
+            effect = context.effect("record", item["ref"])
+            if effect.previous is not None:
+                results[index] = dict(effect.previous)
+            elif effect.uncertain and item["ref"] in existing:  # look it up before creating it again
+                effect.record({"ref": item["ref"]}, remote_id=item["ref"])
+                results[index] = {"ref": item["ref"]}
+            else:
+                to_send.append((index, effect, item["ref"]))
+        with remote.open("a") as out:
+            out.writelines(f"{ref}\n" for _, _, ref in to_send)
+        died = remote.with_suffix(".died")
+        if calls[0][0].config.get("die_after_send") and not died.exists():
+            died.write_text("1")
+            raise WorkerDied
+        for index, effect, ref in to_send:
+            effect.record({"ref": ref}, remote_id=ref)
+            results[index] = {"ref": ref}
+        return results
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_a_batch_retried_after_the_worker_died_creates_nothing_twice(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from engine.batching import flush, release_stalled_batches
+
+    remote = tmp_path / "remote"
+    workflow = make_workflow(
+        chain(manual(), node("post", "test.batch_ledger", remote_file=str(remote), die_after_send=True))
+    )
+    runs = start_many(workflow, [{"ref": f"R{i}"} for i in range(4)])
+    [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
+    with pytest.raises(WorkerDied):
+        flush(key)
+    assert remote.read_text().split() == ["R0", "R1", "R2", "R3"]  # the remote has them; we do not know
+    assert set(BatchItem.objects.values_list("status", flat=True)) == {"claimed"}
+
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert release_stalled_batches(later, dt.timedelta(seconds=60)) == 4
+    engine_inline.drive_all()
+    assert [Run.objects.get(pk=r.pk).status for r in runs] == ["succeeded"] * 4
+    assert sorted(remote.read_text().split()) == ["R0", "R1", "R2", "R3"]  # each exactly once
+    assert {r.node_runs.get(node_id="post").output["out"]["ref"] for r in runs} == {"R0", "R1", "R2", "R3"}
+
+
+# -- pacing: batches are sized and paced to the connection's budget --------------------------
+
+
+def backlog(pending: int, age: float = 0.0, batch_max: int = 50) -> Backlog:
+    return Backlog(pending=pending, oldest_age=age, batch_max=batch_max)
+
+
+def test_pacing_sends_a_full_batch_at_once_and_a_partial_one_after_the_window() -> None:
+    plenty = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.0, "budget_left": 0.9}
+    assert flush_delay(backlog(0), **plenty) == -1
+    assert flush_delay(backlog(50), **plenty) == 0
+    assert flush_delay(backlog(7, age=0.05), **plenty) == pytest.approx(0.15)
+    assert flush_delay(backlog(7, age=0.3), **plenty) == 0
+
+
+def test_pacing_holds_partial_batches_while_the_budget_is_scarce() -> None:
+    scarce = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.0, "budget_left": 0.2}
+    assert flush_delay(backlog(7, age=0.3), **scarce) == pytest.approx(1.7)
+    assert flush_delay(backlog(7, age=2.5), **scarce) == 0  # not forever: max_wait bounds the hold
+    assert flush_delay(backlog(50, age=0.0), **scarce) == 0
+
+
+def test_pacing_keeps_collecting_while_no_call_would_be_admitted() -> None:
+    spent = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.8, "budget_left": 0.0}
+    assert flush_delay(backlog(50, age=5.0), **spent) == pytest.approx(0.8)
+    assert flush_delay(backlog(3, age=5.0), **spent) == pytest.approx(0.8)
+
+
+def test_the_limiter_reports_headroom_without_taking_a_slot() -> None:
+    from connectors.sdk.throttle import BreakerPolicy, Limit, Throttle
+
+    throttle = Throttle(f"pacing-{uuid.uuid4().hex}", (Limit("minute", 4, 60.0),), None, BreakerPolicy())
+    assert throttle.headroom() == (0.0, 1.0)
+    assert throttle.headroom() == (0.0, 1.0)  # looking took nothing
+    for _ in range(3):
+        with throttle.slot():
+            pass
+    assert throttle.headroom() == (0.0, 0.25)
+    with throttle.slot():
+        pass
+    wait, left = throttle.headroom()
+    assert left == 0.0 and wait == pytest.approx(15.0)
+
+
+def test_flush_messages_are_deduplicated_per_due_time(
+    engine_inline: InlineEngine, django_capture_on_commit_callbacks: Any
+) -> None:
+    key = f"pacing-{uuid.uuid4().hex}"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pacing.schedule_flush(key, 1.0) is True
+        assert pacing.schedule_flush(key, 1.5) is False  # one is due sooner already
+        assert pacing.schedule_flush(key, 0.0) is True  # sooner than the one scheduled: a new message
+        pacing.flush_started(key)
+        assert pacing.schedule_flush(key, 2.0) is True
+    assert [delay for k, delay in engine_inline.flushes if k == key] == [1000, 0, 2000]
+
+
+@override_settings(LEDGERLINE_ENGINE={**ENGINE, "BATCH_MAX_ITEMS": 3})
+def test_a_flush_without_budget_claims_nothing_and_comes_back_when_the_slot_frees(
+    engine_inline: InlineEngine,
+    make_workflow: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from engine.batching import flush_when_due as flush_in_transaction
+
+    def flush_when_due(key: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):  # outside a test, no transaction is open
+            return flush_in_transaction(key)
+
+    calls = tmp_path / "calls"
+    workflow = make_workflow(chain(manual(), node("post", "test.batch", calls_file=str(calls))))
+    start_many(workflow, [{"ref": f"PO-{i}"} for i in range(5)])
+    [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
+    engine_inline.flushes.clear()
+
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (1.5, 0.0))
+    assert flush_when_due(key) == 0
+    assert not calls.exists() and BatchItem.objects.filter(status="pending").count() == 5
+    assert [delay for _, delay in engine_inline.flushes] == [1500]
+
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (0.0, 1.0))
+    assert flush_when_due(key) == 3  # a full batch goes at once
+    assert batch_sizes(calls) == [3]
+    # Two left: a partial batch waits for the rest of its window (the test's calls are fresh).
+    assert 0 < engine_inline.flushes[-1][1] <= 200

@@ -1,0 +1,150 @@
+"""When to send a batch: rate-limit-aware pacing of cross-run batches.
+
+A remote call is the scarce thing (Xero: 60 a minute), not the elements in it
+(up to 50 per call). So a batch goes out when it is full; a partial batch goes
+out after the batch window only while the connection's budget is plentiful,
+and otherwise keeps collecting (up to ``BATCH_MAX_WAIT_MS``) so the budget is
+spent on full batches. While no call could be admitted at all, nothing is
+claimed: the flush comes back when the limiter says the next slot is free, and
+the calls parked meanwhile travel together.
+
+Flush messages for one batch key are deduplicated: at most one is scheduled
+per due time, so thousands of parked calls do not turn into thousands of
+messages re-scheduling themselves.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+from django.conf import settings
+
+from engine.dispatch import enqueue_flush
+
+#: Below this fraction of the tightest budget left, partial batches wait to fill up.
+SCARCE_BUDGET = 0.5
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What a flush knows about the calls parked under one batch key."""
+
+    pending: int
+    oldest_age: float  # seconds since the oldest pending call was parked
+    batch_max: int
+
+
+def flush_delay(backlog: Backlog, *, window: float, max_wait: float, budget_wait: float, budget_left: float) -> float:
+    """Seconds to wait before sending the next batch (0: send now; -1: nothing to send).
+
+    ``budget_wait`` and ``budget_left`` come from the connection's limiter
+    (:meth:`connectors.sdk.throttle.Throttle.headroom`): the seconds until a call
+    would be admitted and the fraction of its tightest budget left.
+    """
+    if backlog.pending <= 0:
+        return -1.0
+    if budget_wait > 0:
+        return budget_wait  # no call could go out now: keep collecting until the slot frees
+    if backlog.pending >= backlog.batch_max:
+        return 0.0
+    due = window if budget_left >= SCARCE_BUDGET else max(window, max_wait)
+    return max(0.0, due - backlog.oldest_age)
+
+
+class _Marks(Protocol):
+    def get(self, key: str) -> float | None: ...
+
+    def set(self, key: str, due: float, ttl: float) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class _MemoryMarks:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._due: dict[str, tuple[float, float]] = {}
+
+    def get(self, key: str) -> float | None:
+        with self._lock:
+            due, expires = self._due.get(key, (0.0, 0.0))
+            return due if expires > time.time() else None
+
+    def set(self, key: str, due: float, ttl: float) -> None:
+        with self._lock:
+            self._due[key] = (due, time.time() + ttl)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._due.pop(key, None)
+
+
+class _RedisMarks:
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url.split("?")[0])
+        self._prefix = f"{prefix}:flush:"
+
+    def get(self, key: str) -> float | None:
+        value: Any = self._redis.get(self._prefix + key)
+        return float(value) if value else None
+
+    def set(self, key: str, due: float, ttl: float) -> None:
+        self._redis.set(self._prefix + key, str(due), px=max(1, int(ttl * 1000)))
+
+    def delete(self, key: str) -> None:
+        self._redis.delete(self._prefix + key)
+
+
+@lru_cache(maxsize=1)
+def _marks() -> _Marks:
+    url = settings.LEDGERLINE_SHARED_STATE_URL
+    if url.startswith(("redis://", "rediss://")):
+        return _RedisMarks(url, settings.LEDGERLINE_SHARED_STATE_PREFIX)
+    return _MemoryMarks()
+
+
+def schedule_flush(key: str, delay: float) -> bool:
+    """Schedule a flush of ``key`` in ``delay`` seconds unless one is already due by then.
+
+    Returns whether a message was sent. A mark older than its due time by a few
+    seconds (its message was lost) no longer holds anything back.
+    """
+    now = time.time()
+    due = now + max(0.0, delay)
+    current = _marks().get(key)
+    if current is not None and current <= due + 0.01:
+        return False
+    _marks().set(key, due, ttl=max(0.0, delay) + 5.0)
+    enqueue_flush(key, delay_seconds=max(0.0, delay))
+    return True
+
+
+def flush_started(key: str) -> None:
+    """A flush of ``key`` is running: the next schedule needs a new message."""
+    _marks().delete(key)
+
+
+def budget_of(context: Any) -> tuple[float, float]:
+    """``(seconds until a call is admitted, fraction of budget left)`` of the batch's connection.
+
+    Node types without a connection (or whose connection cannot be loaded: the
+    batch itself will report that) are never held back.
+    """
+    try:
+        throttle = context.connection().throttle()
+    except Exception:  # noqa: BLE001 - the send reports a missing connection per run
+        return 0.0, 1.0
+    return throttle.headroom()
+
+
+def window_seconds() -> float:
+    return float(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]) / 1000
+
+
+def max_wait_seconds() -> float:
+    return float(settings.LEDGERLINE_ENGINE.get("BATCH_MAX_WAIT_MS", 2000)) / 1000
