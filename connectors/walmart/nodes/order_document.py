@@ -135,6 +135,8 @@ def refund_documents(order: dict[str, Any]) -> list[dict[str, Any]]:
             {
                 "refund_id": str(refund["refundId"]),
                 "purchase_order_id": order["purchaseOrderId"],
+                #: The sale's reference: what finds the invoice the refund credits.
+                "reference": order["purchaseOrderId"],
                 "comment": refund.get("refundComments", ""),
                 "currency_code": currency,
                 "lines": lines,
