@@ -132,8 +132,9 @@ def reconcile(organization_id: int, start: dt.date, end: dt.date) -> dict[str, A
     runs = _latest_runs(list(workflows), start)
     orders: dict[str, tuple[dt.date, str, Decimal, Run]] = {}
     for po, run in runs.items():
-        day = dt.datetime.fromtimestamp(int(run.input["orderDate"]) / 1000, tz=dt.UTC).date()
-        total, currency = _order_total(run.input)
+        order: dict[str, Any] = run.input or {}
+        day = dt.datetime.fromtimestamp(int(order["orderDate"]) / 1000, tz=dt.UTC).date()
+        total, currency = _order_total(order)
         if start <= day <= end and total != 0:
             orders[po] = (day, currency, total, run)
     invoices, source = _xero_invoices(organization_id, workflows, set(orders))
@@ -141,7 +142,7 @@ def reconcile(organization_id: int, start: dt.date, end: dt.date) -> dict[str, A
     differences = []
     for po, (day, currency, total, run) in sorted(orders.items(), key=lambda kv: (kv[1][0], kv[0])):
         invoice = invoices.get(po)
-        voided = bool(invoice) and invoice.get("Status") in {"VOIDED", "DELETED"}  # type: ignore[union-attr]
+        voided = invoice is not None and str(invoice.get("Status")) in {"VOIDED", "DELETED"}
         xero_total = Decimal(str(invoice["Total"])) if invoice and not voided else ZERO
         row = days.setdefault((day, currency), {"orders": 0, "walmart": ZERO, "xero": ZERO})
         row["orders"] += 1

@@ -109,9 +109,9 @@ class CurrencyRateSerializer(serializers.ModelSerializer[CurrencyRate]):
         organization = self.context["organization"]
         clash = CurrencyRate.objects.filter(
             organization=organization,
-            date=attrs.get("date"),
-            from_currency=attrs.get("from_currency"),
-            to_currency=attrs.get("to_currency"),
+            date=attrs["date"],
+            from_currency=attrs["from_currency"],
+            to_currency=attrs["to_currency"],
         )
         if self.instance is None and clash.exists():
             raise serializers.ValidationError({"date": "a rate for this day and pair exists; change that one"})

@@ -26,11 +26,11 @@ from orgs.services import organization_for
 
 
 class OrganizationScoped:
-    request: Request
+    """Gives serializers the user's organisation (names are unique per organisation)."""
 
     def get_serializer_context(self) -> dict[str, Any]:
         context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
-        context["organization"] = organization_for(self.request.user)
+        context["organization"] = organization_for(self.request.user)  # type: ignore[attr-defined]
         return context
 
 
