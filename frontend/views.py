@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 BUNDLE_INDEX = Path(__file__).resolve().parent / "static" / "frontend" / "index.html"
@@ -27,3 +29,13 @@ def app(request: HttpRequest, path: str = "") -> HttpResponse:
     response = HttpResponse(html)
     response["Cache-Control"] = "no-cache"
     return response
+
+
+@login_required
+def connection_returned(request: HttpRequest, connection_id: UUID) -> HttpResponseRedirect:
+    """Where the OAuth callback sends the browser: the Connections page, with the flow's outcome."""
+    params = {"connection": str(connection_id)}
+    for key in ("authorized", "error"):
+        if request.GET.get(key):
+            params[key] = request.GET[key]
+    return HttpResponseRedirect(f"/connections?{urlencode(params)}")

@@ -1,8 +1,11 @@
 import { NavLink, Route, Routes } from "react-router-dom";
+import AlertsPage from "./pages/AlertsPage";
 import ConnectionsPage from "./pages/ConnectionsPage";
 import DeadLettersPage from "./pages/DeadLettersPage";
 import EditorPage from "./pages/EditorPage";
+import MappingsPage from "./pages/MappingsPage";
 import ReconciliationPage from "./pages/ReconciliationPage";
+import ReviewPage from "./pages/ReviewPage";
 import RunDetailPage from "./pages/RunDetailPage";
 import RunsPage from "./pages/RunsPage";
 import TemplatesPage from "./pages/TemplatesPage";
@@ -12,9 +15,12 @@ const NAV = [
   ["/", "Workflows"],
   ["/templates", "Templates"],
   ["/runs", "Runs"],
+  ["/review", "Review"],
   ["/dead-letters", "Dead letters"],
   ["/connections", "Connections"],
+  ["/mappings", "Mappings"],
   ["/reconciliation", "Reconciliation"],
+  ["/alerts", "Alerts"],
 ] as const;
 
 export default function App() {
@@ -43,7 +49,10 @@ export default function App() {
           <Route path="/runs/:id" element={<RunDetailPage />} />
           <Route path="/dead-letters" element={<DeadLettersPage />} />
           <Route path="/connections" element={<ConnectionsPage />} />
+          <Route path="/review" element={<ReviewPage />} />
+          <Route path="/mappings" element={<MappingsPage />} />
           <Route path="/reconciliation" element={<ReconciliationPage />} />
+          <Route path="/alerts" element={<AlertsPage />} />
           <Route path="*" element={<p>There is no page here.</p>} />
         </Routes>
       </main>
