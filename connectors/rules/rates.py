@@ -53,7 +53,12 @@ class ImportReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _currency(value: str, name: str) -> str:
+def currency_code(value: str, name: str) -> str:
+    """An upper-cased ISO 4217 code.
+
+    Raises:
+        ValueError: not three letters (the message names ``name``).
+    """
     code = value.strip().upper()
     if len(code) != 3 or not code.isalpha():
         raise ValueError(f"{name} {value!r} is not a three-letter ISO 4217 code")
@@ -79,7 +84,8 @@ def parse_row(row: dict[str, str]) -> dict[str, Any]:
         raise ValueError(f"rate {row['rate']!r} is not a number") from None
     if not rate.is_finite() or rate <= 0:
         raise ValueError(f"rate {row['rate']!r} must be greater than zero")
-    source, target = _currency(row["from_currency"], "from_currency"), _currency(row["to_currency"], "to_currency")
+    source = currency_code(row["from_currency"], "from_currency")
+    target = currency_code(row["to_currency"], "to_currency")
     if source == target:
         raise ValueError("from_currency and to_currency are the same")
     return {"date": date, "from_currency": source, "to_currency": target, "rate": rate, "source": row.get("source")}

@@ -8,6 +8,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from connectors.rules.models import CurrencyRate, MappingEntry, MappingTable
+from connectors.rules.rates import currency_code
 
 
 class EntrySerializer(serializers.Serializer[MappingEntry]):
@@ -87,10 +88,10 @@ class CurrencyRateSerializer(serializers.ModelSerializer[CurrencyRate]):
         return data
 
     def _code(self, value: str, name: str) -> str:
-        code = value.strip().upper()
-        if len(code) != 3 or not code.isalpha():
-            raise serializers.ValidationError(f"{name} is a three-letter ISO 4217 code, e.g. USD")
-        return code
+        try:
+            return currency_code(value, name)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate_from_currency(self, value: str) -> str:
         return self._code(value, "from_currency")

@@ -5,6 +5,7 @@ from typing import Any
 
 from connectors.sdk import NodeError, NodeType, PermanentError, register
 from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for
+from connectors.walmart.nodes.update_inventory import UpdateInventory
 
 
 def available(context: Any, item: Any) -> int:
@@ -43,13 +44,7 @@ class SyncInventory(NodeType):
         "additionalProperties": False,
         "properties": {
             "connection": CONNECTION_FIELD,
-            "safety_stock": {
-                "type": "integer",
-                "title": "Safety stock",
-                "description": "Units held back from Walmart on every SKU.",
-                "minimum": 0,
-                "default": 0,
-            },
+            "safety_stock": UpdateInventory.config_schema["properties"]["safety_stock"],
             "bulk_from": {
                 "type": "integer",
                 "title": "Use the bulk feed from this many SKUs",
