@@ -304,3 +304,24 @@ def publish(report: Report, *, record: bool) -> None:
     )
     with RESULTS.open("a") as results:
         results.write(entry)
+
+
+# -- the scale-out stack ------------------------------------------------------------------
+
+
+def start_web(procs: Processes, env: dict[str, str], port: int) -> Started:
+    """One daphne serving the API, the webhooks and the sandboxes; returns once it answers."""
+    daphne = str(Path(PYTHON).parent / "daphne")
+    started = procs.start("web", [daphne, "-b", "127.0.0.1", "-p", str(port), "ledgerline.asgi:application"], env)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/schema/"), timeout=90, what="daphne")
+    return started
+
+
+def start_workers(procs: Processes, env: dict[str, str], processes: int, threads: int) -> Started:
+    """``manage.py rundramatiq`` with ``processes`` worker processes of ``threads`` threads each."""
+    argv = [PYTHON, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads)]
+    started = procs.start("workers", [*argv, "--skip-logging"], env)
+    # The worker processes import Django and declare their actors; they consume from Redis,
+    # so messages sent before they are up simply wait in the queue.
+    wait_until(lambda: len(descendants(started.process.pid)) > processes, timeout=60, what="the worker processes")
+    return started

@@ -91,39 +91,11 @@ def run(args: argparse.Namespace) -> harness.Report:
         hook = f"http://127.0.0.1:{web_port}/hooks/{token}/"
         with harness.Processes(work / "logs") as procs:
             procs.start("stub", [harness.PYTHON, "-m", "bench.stub", "--port", str(stub_port)], env)
-            procs.start(
-                "web",
-                [
-                    str(Path(harness.PYTHON).parent / "daphne"),
-                    "-b",
-                    "127.0.0.1",
-                    "-p",
-                    str(web_port),
-                    "ledgerline.asgi:application",
-                ],
-                env,
-            )
-            procs.start(
-                "workers",
-                [
-                    harness.PYTHON,
-                    "manage.py",
-                    "rundramatiq",
-                    "--processes",
-                    str(args.workers),
-                    "--threads",
-                    str(args.threads),
-                    "--skip-logging",
-                ],
-                env,
-            )
             harness.wait_until(
                 lambda: harness.http_ok(f"http://127.0.0.1:{stub_port}/count"), timeout=30, what="the stub"
             )
-            harness.wait_until(
-                lambda: harness.http_ok(f"http://127.0.0.1:{web_port}/api/schema/"), timeout=60, what="daphne"
-            )
-            time.sleep(2)  # the workers import Django and declare their actors: no cheaper signal to wait on
+            harness.start_web(procs, env, web_port)
+            harness.start_workers(procs, env, args.workers, args.threads)
             procs.check_alive()
             since = timezone.now()
 

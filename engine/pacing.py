@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.db import transaction
 
 from engine.dispatch import enqueue_flush
 
@@ -108,19 +109,26 @@ def _marks() -> _Marks:
     return _MemoryMarks()
 
 
-def schedule_flush(key: str, delay: float) -> bool:
+def schedule_flush(key: str, delay: float) -> None:
     """Schedule a flush of ``key`` in ``delay`` seconds unless one is already due by then.
 
-    Returns whether a message was sent. A mark older than its due time by a few
-    seconds (its message was lost) no longer holds anything back.
+    Decided after the current transaction commits: a flush that starts after
+    this check sees the parked call, and one that started before it removed its
+    mark first, so this check sends a new message. A mark whose message was
+    lost expires a few seconds after its due time.
     """
+    transaction.on_commit(lambda: send_unless_due(key, delay))
+
+
+def send_unless_due(key: str, delay: float) -> bool:
+    """Send a flush message for ``key`` in ``delay`` seconds unless one is due by then; whether it sent."""
     now = time.time()
     due = now + max(0.0, delay)
     current = _marks().get(key)
     if current is not None and current <= due + 0.01:
         return False
     _marks().set(key, due, ttl=max(0.0, delay) + 5.0)
-    enqueue_flush(key, delay_seconds=max(0.0, delay))
+    enqueue_flush(key, delay_seconds=max(0.0, delay), on_commit=False)
     return True
 
 

@@ -251,12 +251,13 @@ def test_flush_messages_are_deduplicated_per_due_time(
     engine_inline: InlineEngine, django_capture_on_commit_callbacks: Any
 ) -> None:
     key = f"pacing-{uuid.uuid4().hex}"
-    with django_capture_on_commit_callbacks(execute=True):
-        assert pacing.schedule_flush(key, 1.0) is True
-        assert pacing.schedule_flush(key, 1.5) is False  # one is due sooner already
-        assert pacing.schedule_flush(key, 0.0) is True  # sooner than the one scheduled: a new message
-        pacing.flush_started(key)
-        assert pacing.schedule_flush(key, 2.0) is True
+    with django_capture_on_commit_callbacks(execute=True) as decided_after_commit:
+        pacing.schedule_flush(key, 1.0)
+    assert len(decided_after_commit) == 1
+    assert pacing.send_unless_due(key, 1.5) is False  # one is due sooner already
+    assert pacing.send_unless_due(key, 0.0) is True  # sooner than the one scheduled: a new message
+    pacing.flush_started(key)
+    assert pacing.send_unless_due(key, 2.0) is True
     assert [delay for k, delay in engine_inline.flushes if k == key] == [1000, 0, 2000]
 
 

@@ -1,0 +1,158 @@
+"""Target 3: orders posted as Xero invoices into the sandbox at its (scaled) rate limit.
+
+The sandbox runs in the daphne process with its limit set to ``--limit`` calls a
+minute (the connection declares the same); ``--orders`` runs of manual trigger →
+Create Xero invoice are stored before the workers start (a backlog, as after a
+sale day or a backfill), then the workers post them. The figures come from the
+sandbox's own counters (invoice calls, invoices, 429 answers) and the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orders", type=int, default=2000, help="orders to post (target: 10000)")
+    parser.add_argument("--limit", type=int, default=600, help="Xero calls per minute (sandbox and connection)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds of posting")
+
+
+def _control(base: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}/_control/{path}", data=data, method="POST" if data else "GET")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def _setup(base: str, limit: int, orders: int) -> tuple[Any, list[dict[str, Any]]]:
+    from connectors.sdk.handles import StoredConnection
+    from connectors.sdk.models import Connection
+    from connectors.xero.client import XeroClient
+    from connectors.xero.sandbox.store import CLIENT_ID, CLIENT_SECRET
+    from designer.services import workflow_create
+    from orgs.services import default_organization
+    from tests.connectors.xero.conftest import authorise
+    from tests.support.flows import chain, manual, node
+
+    org = default_organization()
+    row = Connection(
+        organization=org, kind="xero", name="Xero bench", base_url=base, settings={"rate_limits": {"minute": limit}}
+    )
+    row.set_secrets({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    row.save()
+    connection = StoredConnection(row)
+    authorise(connection)
+    contact = XeroClient(connection).create_one("Contacts", {"Name": "Bench buyer"}, "bench-contact")
+    document = chain(manual(), node("invoice", "xero.invoice.create", connection=str(row.pk)))
+    workflow = workflow_create(organization=org, name="bench xero", document=document)
+    inputs = [
+        {
+            "contact_id": contact["ContactID"],
+            "reference": f"PO-{i:06d}",
+            "invoice_number": f"WM-{i:06d}",
+            "lines": [{"description": "Mug", "quantity": 2, "unit_amount": "12.50", "account_code": "200"}],
+        }
+        for i in range(orders)
+    ]
+    return workflow, inputs
+
+
+def run(args: argparse.Namespace) -> harness.Report:
+    work = Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
+    with harness.database("ledgerline_bench_xero") as db_url:
+        env = harness.service_env(db_url, work / "data", LEDGERLINE_BATCH_WINDOW_MS="200")
+        harness.flush_redis(harness.REDIS_BROKER, harness.REDIS_LAYER)
+        harness.use_env(env)
+        from django.core.management import call_command
+        from django.db import connection
+        from django.db.models import Max, Min
+
+        from engine.dispatch import replace_sender
+        from engine.models import Run
+        from engine.services import start_run
+
+        call_command("migrate", verbosity=0)
+        port = harness.free_port()
+        base = f"http://127.0.0.1:{port}/sandbox/xero"
+        with harness.Processes(work / "logs") as procs:
+            harness.start_web(procs, env, port)
+            _control(base, "limits", {"per_minute": args.limit})
+            workflow, inputs = _setup(base, args.limit, args.orders)
+            version = workflow.latest_version()
+            queued: list[str] = []
+            with replace_sender(lambda kind, argument, delay: queued.append(argument)):
+                for item in inputs:
+                    start_run(workflow_version=version, input=item)
+            before = _control(base, "stats")
+            harness.start_workers(procs, env, args.workers, args.threads)
+            from engine.dispatch import enqueue_run
+
+            for run_id in queued:  # the backlog reaches the workers at once
+                enqueue_run(run_id, on_commit=False)
+            started = time.time()
+
+            def done() -> bool:
+                procs.check_alive()
+                return Run.objects.filter(workflow=workflow, status__in=["succeeded", "failed", "dead"]).count() >= len(
+                    inputs
+                )
+
+            try:
+                harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=1.0)
+            except TimeoutError as exc:
+                print(exc)
+            elapsed = time.time() - started
+            after = _control(base, "stats")
+            runs = Run.objects.filter(workflow=workflow)
+            succeeded = runs.filter(status="succeeded").count()
+            failed = runs.filter(status__in=["failed", "dead"]).count()
+            span = runs.filter(status="succeeded").aggregate(first=Min("started_at"), last=Max("finished_at"))
+            connection.close()
+
+    calls = sum(n for name, n in after["calls"].items() if name.startswith("PUT") and "nvoice" in name) - sum(
+        n for name, n in before["calls"].items() if name.startswith("PUT") and "nvoice" in name
+    )
+    lookups = sum(n for name, n in after["calls"].items() if name.startswith("GET") and "nvoice" in name)
+    invoices = after["invoices"] - before["invoices"]
+    violations = after["violations"] - before["violations"]
+    minutes = elapsed / 60
+    ceiling = args.limit * 50  # invoices a minute if every allowed call carried a full batch
+    rate = invoices / minutes if minutes else 0.0
+    per_call = invoices / calls if calls else 0.0
+    report = harness.Report("Xero posting at the rate limit (target 3)")
+    report.add("orders / invoices created", f"{len(inputs)} / {invoices}")
+    report.add("runs succeeded / failed", f"{succeeded} / {failed}")
+    report.add("duplicate references", str(len(after["duplicate_references"])), "0", not after["duplicate_references"])
+    report.add("invoice create calls", str(calls))
+    report.add("invoice lookups (GET)", str(lookups))
+    report.add("invoices per call", f"{per_call:.1f}", "≥ 45", per_call >= 45)
+    report.add("429 answers (sandbox count)", str(violations), "0", violations == 0)
+    report.add("posting time (s)", f"{elapsed:.1f}")
+    report.add(
+        "invoices per minute",
+        f"{rate:.0f}",
+        f"≥ {0.95 * ceiling:.0f} (95% of {args.limit} x 50)",
+        rate >= 0.95 * ceiling,
+    )
+    report.add("calls per minute", f"{calls / minutes:.0f}" if minutes else "-", f"≤ {args.limit}")
+    if span["first"] and span["last"]:
+        report.add("first run started → last finished (s)", f"{(span['last'] - span['first']).total_seconds():.1f}")
+    for name, mb in sorted(procs.peaks.items()):
+        report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
+    report.notes.append(
+        f"{args.workers} worker processes x {args.threads} threads; sandbox inside the one daphne; "
+        f"batch window 200 ms, at most 50 per call; runs stored before the workers start"
+    )
+    return report
