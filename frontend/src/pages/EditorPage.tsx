@@ -1,3 +1,14 @@
+import { ReactFlowProvider } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useParams } from "react-router-dom";
+import { Editor } from "../editor/Editor";
+import "../editor/editor.css";
+
 export default function EditorPage() {
-  return <h1>EditorPage</h1>;
+  const { id = "" } = useParams();
+  return (
+    <ReactFlowProvider>
+      <Editor key={id} workflowId={id} />
+    </ReactFlowProvider>
+  );
 }
