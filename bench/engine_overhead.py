@@ -63,7 +63,7 @@ def measure(runs: int, nodes: int, profile: bool = False) -> list[float]:
 
 def run(args: argparse.Namespace) -> harness.Report:
     work = Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
-    with harness.database("ledgerline_bench_overhead") as db_url:
+    with harness.database(harness.database_name("overhead")) as db_url:
         env = harness.service_env(
             db_url,
             work / "data",

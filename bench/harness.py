@@ -26,9 +26,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "RESULTS.md"
 PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
-#: The Redis database numbers the benchmarks may use (broker, channel layer and shared limits).
-REDIS_BROKER = "redis://127.0.0.1:6379/8"
-REDIS_LAYER = "redis://127.0.0.1:6379/9"
+#: The Redis databases the benchmarks use (broker; channel layer and shared limits). Both are
+#: emptied when a benchmark starts: never point them at a Redis that holds anything else.
+REDIS_BROKER = os.environ.get("LEDGERLINE_BENCH_BROKER_URL", "redis://127.0.0.1:6379/8")
+REDIS_LAYER = os.environ.get("LEDGERLINE_BENCH_LAYER_URL", "redis://127.0.0.1:6379/9")
+#: Each benchmark creates and drops its own database, ``<prefix>_<target>``.
+DB_PREFIX = os.environ.get("LEDGERLINE_BENCH_DB_PREFIX", "ledgerline_bench")
+
+
+def database_name(target: str) -> str:
+    return f"{DB_PREFIX}_{target}"
 
 
 def database_url(name: str) -> str:

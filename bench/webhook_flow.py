@@ -76,7 +76,7 @@ def _sustained(workflow: Any, since: Any, window: tuple[float, float]) -> float:
 
 def run(args: argparse.Namespace) -> harness.Report:
     work = Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
-    with harness.database("ledgerline_bench_webhook") as db_url:
+    with harness.database(harness.database_name("webhook")) as db_url:
         env = harness.service_env(db_url, work / "data")
         harness.flush_redis(harness.REDIS_BROKER, harness.REDIS_LAYER)
         harness.use_env(env)

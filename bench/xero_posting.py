@@ -71,7 +71,7 @@ def _setup(base: str, limit: int, orders: int) -> tuple[Any, list[dict[str, Any]
 
 def run(args: argparse.Namespace) -> harness.Report:
     work = Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
-    with harness.database("ledgerline_bench_xero") as db_url:
+    with harness.database(harness.database_name("xero")) as db_url:
         env = harness.service_env(db_url, work / "data", LEDGERLINE_BATCH_WINDOW_MS="200")
         harness.flush_redis(harness.REDIS_BROKER, harness.REDIS_LAYER)
         harness.use_env(env)

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from connectors.sdk.errors import FailureKind
@@ -91,7 +92,12 @@ class RunStepper:
 
     def advance(self) -> None:
         now = timezone.now()
-        if self.run.status == RunStatus.WAITING and self.run.wake_at and self.run.wake_at > now:
+        if (
+            self.run.status == RunStatus.WAITING
+            and self.run.wake_at
+            and self.run.wake_at > now
+            and not self._batch_result_ready()
+        ):
             enqueue_run(str(self.run.pk), delay_seconds=(self.run.wake_at - now).total_seconds(), on_commit=False)
             return
         if self.run.crash_count > settings.LEDGERLINE_ENGINE["MAX_RUN_CRASHES"]:
@@ -178,22 +184,27 @@ class RunStepper:
         """Park the call for the next batch, or take up its result once the batch has run."""
         spec = self.graph.nodes[node_id]
         node_run = self.node_runs.get(node_id)
+        parked = None
         if node_run is None or node_run.status != NodeStatus.RUNNING:
-            node_run = self._start_node(node_id, spec.type, self._item_for(node_id))
-        parked = BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=node_run.attempts).first()
+            node_run = self._start_node(node_id, spec.type, self._item_for(node_id), persist=False)
+        else:
+            parked = BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=node_run.attempts).first()
         outcome = outcome_of(parked) if parked is not None else None
         if outcome is None:
-            if parked is None:
-                park(
-                    run=self.run,
-                    node_id=node_id,
-                    node_type=spec.type,
-                    attempt=node_run.attempts,
-                    config=spec.config,
-                    item=node_run.input,
-                )
-            # Parked: the flush wakes the run. The deadline only guards against a lost wake-up.
-            self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False)
+            # One transaction parks the call, marks the run waiting and lets go of its lease: the
+            # flush cannot see the call before the run waits, nor wake a run whose lease is held.
+            # The deadline only guards against a lost wake-up.
+            with transaction.atomic():
+                if parked is None:
+                    park(
+                        run=self.run,
+                        node_id=node_id,
+                        node_type=spec.type,
+                        attempt=node_run.attempts,
+                        config=spec.config,
+                        item=node_run.input,
+                    )
+                self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False, release=True)
             return False
         assert parked is not None and parked.outcome is not None
         outcome.logs = parked.outcome.get("logs", [])
@@ -201,6 +212,16 @@ class RunStepper:
             self._node_succeeded(node_run, outcome, batch_size=parked.outcome.get("batch_size"))
             return True
         return self._node_failed(node_run, outcome, policy)
+
+    def _batch_result_ready(self) -> bool:
+        """Whether a batch has answered a call this run parked (its flush woke the run early)."""
+        running = [nr for nr in self.node_runs.values() if nr.status == NodeStatus.RUNNING]
+        if not running:
+            return False
+        calls = Q()
+        for node_run in running:
+            calls |= Q(node_id=node_run.node_id, attempt=node_run.attempts)
+        return BatchItem.objects.filter(calls, run=self.run, status=BatchItem.Status.DONE).exists()
 
     # -- state changes --------------------------------------------------------------
 
@@ -289,9 +310,12 @@ class RunStepper:
         self._end(final, error={"node_id": node_run.node_id, **(node_run.error or {})})
         return False
 
-    def _wait_until(self, when: dt.datetime, *, enqueue: bool = True) -> None:
+    def _wait_until(self, when: dt.datetime, *, enqueue: bool = True, release: bool = False) -> None:
         waiting: list[Event] = [("run.waiting", "", {"until": when.isoformat()})]
-        if not self.state.write(events=waiting, run_update={"status": RunStatus.WAITING, "wake_at": when}):
+        update: dict[str, Any] = {"status": RunStatus.WAITING, "wake_at": when}
+        if release:
+            update.update(lease_owner="", lease_expires_at=None)
+        if not self.state.write(events=waiting, run_update=update):
             return
         if enqueue:
             enqueue_run(

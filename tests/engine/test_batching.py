@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from connectors.sdk import NodeType, register
@@ -291,3 +292,26 @@ def test_a_flush_without_budget_claims_nothing_and_comes_back_when_the_slot_free
     assert batch_sizes(calls) == [3]
     # Two left: a partial batch waits for the rest of its window (the test's calls are fresh).
     assert 0 < engine_inline.flushes[-1][1] <= 200
+
+
+@pytest.mark.skipif(settings.BROKER_URL.startswith("stub:"), reason="needs BROKER_URL=redis://… (make test sets it)")
+@override_settings(LEDGERLINE_ENGINE={**ENGINE, "RUN_LEASE_SECONDS": 60})
+def test_a_flush_wakes_its_runs_through_a_real_worker_well_before_the_lease_deadline(
+    worker: Any, make_workflow: Any, tmp_path: Path
+) -> None:
+    from engine.core.states import FINAL_RUN_STATES
+    from tests.fixtures.engine import wait_for
+
+    calls = tmp_path / "calls"
+    workflow = make_workflow(
+        chain(manual(), node("post", "test.batch", calls_file=str(calls)), node("after", "test.count"))
+    )
+    runs = [start_run(workflow_version=workflow.latest_version(), input={"ref": f"W{i}"})[0] for i in range(5)]
+    # A run whose wake-up was missed would sit until its 60 s deadline.
+    wait_for(
+        lambda: Run.objects.filter(pk__in=[r.pk for r in runs], status__in=list(FINAL_RUN_STATES)).count() == 5,
+        timeout=20,
+        message="the batched runs to finish",
+    )
+    assert set(Run.objects.filter(pk__in=[r.pk for r in runs]).values_list("status", flat=True)) == {"succeeded"}
+    assert sum(batch_sizes(calls)) == 5
