@@ -192,7 +192,11 @@ export function Editor({ workflowId }: { workflowId: string }) {
           types={types}
           live={run.live}
           issuesByNode={placed.byNode}
-          onNodeClick={() => run.live && setTab("run")}
+          onNodeClick={() => {
+            if (!run.live) return;
+            setTab("run");
+            void run.refreshDetail().catch(() => undefined);
+          }}
         />
         <div className="ed-side">
           {selected && run.live && (

@@ -29,7 +29,7 @@ export function RunDialog({ initial, savedVersion, dirty, onStart, onClose }: Ru
   }
   return (
     <Modal
-      title="Run with a sample input"
+      title="Run now"
       onClose={onClose}
       footer={
         <>

@@ -47,7 +47,7 @@ export function Toolbar(props: ToolbarProps) {
         <button type="button" onClick={props.onHistory}>
           History
         </button>
-        <button type="button" onClick={props.onRun} title="Run with a sample input">
+        <button type="button" onClick={props.onRun} title="Run the saved version now">
           Run
         </button>
         <button type="button" className="ed-primary" onClick={props.onSave} title={`Save a new version (${MOD}S)`}>
