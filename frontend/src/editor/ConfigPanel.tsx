@@ -3,7 +3,7 @@ import { fieldsFor } from "../forms/schema";
 import { isValidNodeId, type GNode } from "../graph/model";
 import type { NodeTypeInfo, ServerIssue } from "../graph/types";
 import type { ConnectionInfo } from "./api";
-import { parseJsonText, pretty } from "./json";
+import { parseJson, prettyJson } from "../components/json";
 import { SchemaForm } from "./SchemaForm";
 
 interface ConfigPanelProps {
@@ -41,10 +41,10 @@ export function ConfigPanel(props: ConfigPanelProps) {
           ? "Another node has this id"
           : "";
   const defaultSample = props.lastInput !== undefined && props.lastInput !== null ? props.lastInput : (nodeType?.sample_input ?? {});
-  const [sampleText, setSampleText] = useState(pretty(defaultSample));
+  const [sampleText, setSampleText] = useState(prettyJson(defaultSample));
   useEffect(() => setSampleText(JSON.stringify(defaultSample ?? {}, null, 2)), [node.id, props.lastInput]); // eslint-disable-line react-hooks/exhaustive-deps
   const sample = useMemo(() => {
-    const parsed = parseJsonText(sampleText);
+    const parsed = parseJson(sampleText);
     return parsed.ok ? parsed.value : undefined;
   }, [sampleText]);
   const nodeLevel = props.issues.filter((i) => !i.field || !i.field.startsWith("config"));
@@ -109,7 +109,7 @@ export function ConfigPanel(props: ConfigPanelProps) {
           />
           <p className={sample === undefined ? "ed-field-error" : "ed-hint"}>
             {sample === undefined
-              ? parseJsonText(sampleText).ok || "Invalid JSON"
+              ? parseJson(sampleText).ok || "Invalid JSON"
               : props.lastInput != null
                 ? "Prefilled with this node's input in the last run."
                 : "Type an item like the ones this node receives."}

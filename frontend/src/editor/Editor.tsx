@@ -137,7 +137,7 @@ export function Editor({ workflowId }: { workflowId: string }) {
   const runStatus = run.live ? (
     <span data-testid="run-status" className={`ed-run-status ed-run-${run.live.status}`} role="status">
       Run {run.live.status}
-      {run.socket !== "open" && !["succeeded", "failed", "review", "cancelled", "dead"].includes(run.live.status) && " (reconnecting…)"}
+      {run.socket === "closed" && !["succeeded", "failed", "review", "cancelled", "dead"].includes(run.live.status) && " (reconnecting…)"}
       {" · "}
       <a href={`/runs/${run.live.runId}`}>open run</a>
     </span>

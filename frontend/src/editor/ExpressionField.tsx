@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
 import { useEffect, useState } from "react";
-import { pretty } from "./json";
+import { prettyJson } from "../components/json";
 
 type Preview = { state: "idle" } | { state: "ok"; value: unknown } | { state: "error"; message: string };
 
@@ -57,7 +57,7 @@ export function ExpressionField({ id, name, value, onChange, sample, describedBy
       {preview.state !== "idle" && (
         <output className={`ed-preview ed-preview-${preview.state}`} aria-live="polite" htmlFor={id}>
           <span className="ed-preview-label">{preview.state === "ok" ? "Preview" : "Error"}</span>
-          <pre>{preview.state === "ok" ? (preview.value === undefined ? "(no result)" : pretty(preview.value)) : preview.message}</pre>
+          <pre>{preview.state === "ok" ? (preview.value === undefined ? "(no result)" : prettyJson(preview.value)) : preview.message}</pre>
         </output>
       )}
     </div>

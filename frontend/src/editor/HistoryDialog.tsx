@@ -3,7 +3,7 @@ import { diffDocuments, type DocumentDiff } from "../graph/diff";
 import type { WorkflowDocument } from "../graph/types";
 import { editorApi, type VersionSummary } from "./api";
 import { DiffView } from "./DiffView";
-import { Modal } from "./Modal";
+import { Dialog } from "../components/Dialog";
 
 interface HistoryDialogProps {
   workflowId: string;
@@ -59,7 +59,7 @@ export function HistoryDialog({ workflowId, current, working, onRestore, onClose
 
   const label = (n: number) => (n === WORKING ? "the canvas (unsaved)" : `version ${n}`);
   return (
-    <Modal title="Version history" onClose={onClose} wide>
+    <Dialog open title="Version history" onClose={onClose} wide>
       {error && <p className="ed-field-error" role="alert">{error}</p>}
       {!versions && !error && <p className="ed-muted">Loading versions…</p>}
       {versions && versions.length === 0 && <p>No version saved yet.</p>}
@@ -114,6 +114,6 @@ export function HistoryDialog({ workflowId, current, working, onRestore, onClose
         </>
       )}
       <p className="ed-hint">Restoring saves the old version's flow as a new version; nothing is lost.</p>
-    </Modal>
+    </Dialog>
   );
 }

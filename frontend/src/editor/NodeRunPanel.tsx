@@ -1,17 +1,17 @@
 import type { NodeLive } from "../live/reducer";
-import type { NodeRunInfo } from "./api";
-import { pretty } from "./json";
+import { prettyJson } from "../components/json";
+import type { NodeRun } from "./api";
 
 interface NodeRunPanelProps {
   nodeId: string;
   live: NodeLive | undefined;
-  detail: NodeRunInfo | undefined;
+  detail: NodeRun | undefined;
   loading: boolean;
 }
 
 function Block({ value, testId }: { value: unknown; testId?: string }) {
   const empty = value === null || value === undefined;
-  return <pre className="ed-json" data-testid={testId}>{empty ? "(none)" : pretty(value)}</pre>;
+  return <pre className="ed-json" data-testid={testId}>{empty ? "(none)" : prettyJson(value)}</pre>;
 }
 
 /** What the selected node did in the run on the canvas: input, output, attempts, error. */

@@ -1,6 +1,6 @@
 import { useState } from "react";
-import { parseJsonText } from "./json";
-import { Modal } from "./Modal";
+import { parseJson } from "../components/json";
+import { Dialog } from "../components/Dialog";
 
 interface RunDialogProps {
   initial: string;
@@ -15,7 +15,7 @@ export function RunDialog({ initial, savedVersion, dirty, onStart, onClose }: Ru
   const [text, setText] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const parsed = parseJsonText(text);
+  const parsed = parseJson(text);
   async function start() {
     if (!parsed.ok) return;
     setBusy(true);
@@ -28,7 +28,8 @@ export function RunDialog({ initial, savedVersion, dirty, onStart, onClose }: Ru
     }
   }
   return (
-    <Modal
+    <Dialog
+      open
       title="Run now"
       onClose={onClose}
       footer={
@@ -64,6 +65,6 @@ export function RunDialog({ initial, savedVersion, dirty, onStart, onClose }: Ru
           {error}
         </p>
       )}
-    </Modal>
+    </Dialog>
   );
 }

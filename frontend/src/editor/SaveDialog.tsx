@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Modal } from "./Modal";
+import { Dialog } from "../components/Dialog";
 
 interface SaveDialogProps {
   onSave: (message: string) => Promise<void>;
@@ -23,7 +23,8 @@ export function SaveDialog({ onSave, onClose, baseVersion }: SaveDialogProps) {
     }
   }
   return (
-    <Modal
+    <Dialog
+      open
       title="Save a new version"
       onClose={onClose}
       footer={
@@ -65,6 +66,6 @@ export function SaveDialog({ onSave, onClose, baseVersion }: SaveDialogProps) {
           </p>
         )}
       </form>
-    </Modal>
+    </Dialog>
   );
 }

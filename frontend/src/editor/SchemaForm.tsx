@@ -3,7 +3,7 @@ import { getAt, setAt } from "../forms/paths";
 import { newRow, parseInput, shownValue, type FieldSpec } from "../forms/schema";
 import type { ConnectionInfo } from "./api";
 import { ExpressionField } from "./ExpressionField";
-import { parseJsonText } from "./json";
+import { parseJson } from "../components/json";
 import { ConnectionField, OptionsField } from "./OptionsField";
 
 export interface FormEnv {
@@ -301,7 +301,7 @@ function JsonField(props: { id: string; name: string; describedBy?: string; inva
             props.onChange(undefined);
             return;
           }
-          const parsed = parseJsonText(text);
+          const parsed = parseJson(text);
           if (parsed.ok) {
             setError(undefined);
             props.onChange(parsed.value);

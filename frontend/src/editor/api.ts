@@ -1,15 +1,11 @@
 // The endpoints the editor talks to (shapes as designer/, engine/ and connectors/ serialize them).
 
 import { api, listOf } from "../api/client";
+import type { NodeRun, VersionSummary } from "../api/types";
 import type { NodeTypeInfo, WorkflowDocument } from "../graph/types";
 import type { RunEvent } from "../live/reducer";
 
-export interface VersionSummary {
-  number: number;
-  message: string;
-  created_at: string;
-  created_by: string | null;
-}
+export type { NodeRun, VersionSummary };
 
 export interface Version extends VersionSummary {
   document: WorkflowDocument;
@@ -34,28 +30,13 @@ export interface Choice {
   label?: string;
 }
 
-export interface NodeRunInfo {
-  node_id: string;
-  node_type: string;
-  status: string;
-  attempts: number;
-  waits: number;
-  input: unknown;
-  output: unknown;
-  error: unknown;
-  logs: unknown;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-}
-
 export interface RunInfo {
   id: string;
   status: string;
   version: number;
   input: unknown;
   error: unknown;
-  node_runs?: NodeRunInfo[];
+  node_runs?: NodeRun[];
 }
 
 type Listed<T> = T[] | { results: T[] };

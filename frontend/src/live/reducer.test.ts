@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { applyEvent, applyEvents, initLive, isFinished, needsResync, statusOf, type RunEvent } from "./reducer";
-import { runSocketUrl } from "./socket";
 
 let id = 0;
 function ev(seq: number, type: string, node_id: string | null = null, payload: Record<string, unknown> = {}): RunEvent {
@@ -77,9 +76,5 @@ describe("run event reducer", () => {
   it("ignores events of other runs", () => {
     const live = initLive("r1", ["a"]);
     expect(applyEvent(live, { ...ev(1, "node.started", "a"), run_id: "other" })).toBe(live);
-  });
-
-  it("reconnects with the cursor in the URL", () => {
-    expect(runSocketUrl("r1", 7, { protocol: "https:", host: "x.test" })).toBe("wss://x.test/ws/runs/r1/?after=7");
   });
 });

@@ -1,6 +1,7 @@
 // A run's live event stream: ws/runs/<id>/?after=<last seq>, reconnecting with backoff so that
 // nothing is missed (the server replays everything after the cursor on connect).
 
+import { runSocketUrl } from "../api/runEvents";
 import type { RunEvent } from "./reducer";
 
 export interface StreamOptions {
@@ -13,11 +14,6 @@ export interface StreamOptions {
   done?: () => boolean;
 }
 
-export function runSocketUrl(runId: string, after: number, location: Pick<Location, "protocol" | "host"> = window.location): string {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${location.host}/ws/runs/${runId}/?after=${after}`;
-}
-
 /** Opens the stream; returns a function that closes it for good. */
 export function openRunStream(options: StreamOptions): () => void {
   let socket: WebSocket | null = null;
@@ -28,7 +24,7 @@ export function openRunStream(options: StreamOptions): () => void {
   const connect = () => {
     if (stopped) return;
     options.onState?.("connecting");
-    socket = new WebSocket(runSocketUrl(options.runId, options.cursor()));
+    socket = new WebSocket(runSocketUrl(window.location, options.runId, options.cursor()));
     socket.onopen = () => {
       attempt = 0;
       options.onState?.("open");
