@@ -12,6 +12,7 @@ import importlib
 from bench import harness
 
 TARGETS = {
+    "backfill": "bench.backfill",
     "embedded": "bench.embedded",
     "xero": "bench.xero_posting",
     "webhook": "bench.webhook_flow",
