@@ -58,7 +58,13 @@ export function Editor({ workflowId }: { workflowId: string }) {
   const placed = useMemo(() => placeIssues(issues), [issues]);
   const selectedId = editor.selection.nodes.length === 1 ? editor.selection.nodes[0] : null;
   const selected = editor.graph.nodes.find((n) => n.id === selectedId) ?? null;
-  const nodeRun = run.detail?.node_runs?.find((n) => n.node_id === selectedId);
+  const parentNodeRun = run.detail?.node_runs?.find((n) => n.node_id === selectedId);
+  // A node after a fan-out ran in the child runs: show the first item's run.
+  const childNodeRun =
+    parentNodeRun?.status === "skipped"
+      ? run.children.flatMap((c) => c.node_runs ?? []).find((n) => n.node_id === selectedId && n.status !== "skipped")
+      : undefined;
+  const nodeRun = childNodeRun ?? parentNodeRun;
 
   const addAtCentre = useCallback(
     (type: NodeTypeInfo) => {
@@ -138,6 +144,7 @@ export function Editor({ workflowId }: { workflowId: string }) {
     <span data-testid="run-status" className={`ed-run-status ed-run-${run.live.status}`} role="status">
       Run {run.live.status}
       {run.socket === "closed" && !["succeeded", "failed", "review", "cancelled", "dead"].includes(run.live.status) && " (reconnecting…)"}
+      {run.childrenRunning > 0 && ` · ${run.childrenRunning} of ${run.children.length} item runs still going`}
       {" · "}
       <a href={`/runs/${run.live.runId}`}>open run</a>
     </span>
@@ -210,7 +217,13 @@ export function Editor({ workflowId }: { workflowId: string }) {
             </div>
           )}
           {selected && run.live && tab === "run" ? (
-            <NodeRunPanel nodeId={selected.id} live={run.live.nodes[selected.id]} detail={nodeRun} loading={!run.detail} />
+            <NodeRunPanel
+              nodeId={selected.id}
+              live={run.live.nodes[selected.id]}
+              detail={nodeRun}
+              loading={!run.detail}
+              note={childNodeRun ? `Ran once per item, in ${run.children.length} item runs; this is the first item's.` : undefined}
+            />
           ) : selected ? (
             <ConfigPanel
               key={selected.id}

@@ -7,6 +7,7 @@ interface NodeRunPanelProps {
   live: NodeLive | undefined;
   detail: NodeRun | undefined;
   loading: boolean;
+  note?: string;
 }
 
 function Block({ value, testId }: { value: unknown; testId?: string }) {
@@ -15,8 +16,8 @@ function Block({ value, testId }: { value: unknown; testId?: string }) {
 }
 
 /** What the selected node did in the run on the canvas: input, output, attempts, error. */
-export function NodeRunPanel({ nodeId, live, detail, loading }: NodeRunPanelProps) {
-  const status = detail?.status ?? live?.status ?? "pending";
+export function NodeRunPanel({ nodeId, live, detail, loading, note }: NodeRunPanelProps) {
+  const status = (note ? live?.status : detail?.status) ?? live?.status ?? "pending";
   const error = detail?.error ?? live?.error;
   return (
     <section className="ed-panel" data-testid="node-run-panel" aria-label={`Run of node ${nodeId}`}>
@@ -27,6 +28,7 @@ export function NodeRunPanel({ nodeId, live, detail, loading }: NodeRunPanelProp
           {detail?.duration_ms != null && <span className="ed-muted"> · {detail.duration_ms} ms</span>}
         </p>
       </header>
+      {note && <p className="ed-hint">{note}</p>}
       {loading && !detail && <p className="ed-muted">Loading the node's run…</p>}
       <h3>Input</h3>
       <Block value={detail?.input} />

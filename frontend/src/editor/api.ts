@@ -37,6 +37,7 @@ export interface RunInfo {
   input: unknown;
   error: unknown;
   node_runs?: NodeRun[];
+  children?: { id: string; status: string }[];
 }
 
 type Listed<T> = T[] | { results: T[] };

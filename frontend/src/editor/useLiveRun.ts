@@ -2,13 +2,15 @@
 // API when a gap shows or the socket is down, and the run's detail (node inputs and outputs).
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { applyEvents, initLive, isFinished, needsResync, type LiveRun } from "../live/reducer";
+import { foldChildren } from "../live/children";
+import { applyEvents, FINISHED, initLive, isFinished, needsResync, type LiveRun } from "../live/reducer";
 import { openRunStream } from "../live/socket";
 import { editorApi, type RunInfo } from "./api";
 
 export function useLiveRun() {
   const [live, setLive] = useState<LiveRun | null>(null);
   const [detail, setDetail] = useState<RunInfo | null>(null);
+  const [children, setChildren] = useState<RunInfo[]>([]);
   const [socket, setSocket] = useState<"connecting" | "open" | "closed">("closed");
   const liveRef = useRef<LiveRun | null>(null);
   liveRef.current = live;
@@ -16,12 +18,14 @@ export function useLiveRun() {
 
   const start = useCallback((id: string, nodeIds: string[]) => {
     setDetail(null);
+    setChildren([]);
     setLive(initLive(id, nodeIds));
   }, []);
 
   const clear = useCallback(() => {
     setLive(null);
     setDetail(null);
+    setChildren([]);
   }, []);
 
   const refreshDetail = useCallback(async () => {
@@ -72,5 +76,31 @@ export function useLiveRun() {
     if (finished) void refreshDetail();
   }, [finished, refreshDetail]);
 
-  return { live, detail, socket, start, clear, refreshDetail };
+  // Items handed to child runs: follow the children (up to 50) until they have all finished.
+  const childIds = (detail?.children ?? []).slice(0, 50).map((c) => c.id).join(",");
+  useEffect(() => {
+    if (!childIds) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const runs = await Promise.all(childIds.split(",").map((id) => editorApi.run(id)));
+        if (stopped) return;
+        setChildren(runs);
+        if (runs.every((r) => FINISHED.has(r.status))) return;
+      } catch {
+        // try again on the next tick
+      }
+      if (!stopped) timer = setTimeout(poll, 1500);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [childIds]);
+
+  const shown = live && children.length ? foldChildren(live, children) : live;
+  const childrenRunning = children.filter((c) => !FINISHED.has(c.status)).length;
+  return { live: shown, detail, children, childrenRunning, socket, start, clear, refreshDetail };
 }

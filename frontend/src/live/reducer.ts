@@ -23,6 +23,8 @@ export interface NodeLive {
   logs: number;
   error?: unknown;
   retryInSeconds?: number;
+  /** Why a node was skipped ("fanned_out": its items continue in child runs). */
+  reason?: string;
 }
 
 export interface LiveRun {
@@ -98,7 +100,11 @@ function apply(live: LiveRun, event: RunEvent): LiveRun {
       changed = { ...current, status: "failed", attempts, error: payload.error, retryInSeconds: undefined };
       break;
     case "skipped":
-      changed = { ...current, status: "skipped" };
+      // Fanned out: not skipped but handed to child runs (see children.ts); pending until they report.
+      changed =
+        payload.reason === "fanned_out"
+          ? { ...current, status: "pending", reason: "fanned_out" }
+          : { ...current, status: "skipped", reason: typeof payload.reason === "string" ? payload.reason : undefined };
       break;
     case "log":
       changed = { ...current, logs: current.logs + 1 };
