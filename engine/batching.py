@@ -8,8 +8,8 @@ run; the run then records the result like any node execution. A call's
 failure fails only its own run.
 
 When to send is :mod:`engine.pacing`'s call: full batches at once, partial
-ones after the batch window (longer while the connection's budget is scarce),
-nothing while the limiter admits no call.
+ones after the batch window (up to ``BATCH_MAX_WAIT_MS`` on a rate-limited
+connection, to fill up), nothing while the limiter admits no call.
 
 A flush that dies mid-way leaves its items claimed; the scheduler's sweep
 returns them to the queue after the run lease, and the next flush sends them
@@ -157,13 +157,13 @@ def next_flush_delay(key: str) -> float:
         oldest_age=(timezone.now() - oldest.created_at).total_seconds(),
         batch_max=limit,
     )
-    wait, left = pacing.budget_of(_context(oldest, type(node_type)))
+    wait, limited = pacing.budget_of(_context(oldest, type(node_type)))
     return pacing.flush_delay(
         backlog,
         window=pacing.window_seconds(),
         max_wait=pacing.max_wait_seconds(),
         budget_wait=wait,
-        budget_left=left,
+        rate_limited=limited,
     )
 
 

@@ -1,12 +1,12 @@
 """When to send a batch: rate-limit-aware pacing of cross-run batches.
 
 A remote call is the scarce thing (Xero: 60 a minute), not the elements in it
-(up to 50 per call). So a batch goes out when it is full; a partial batch goes
-out after the batch window only while the connection's budget is plentiful,
-and otherwise keeps collecting (up to ``BATCH_MAX_WAIT_MS``) so the budget is
-spent on full batches. While no call could be admitted at all, nothing is
-claimed: the flush comes back when the limiter says the next slot is free, and
-the calls parked meanwhile travel together.
+(up to 50 per call). So a batch goes out when it is full; a partial batch of a
+rate-limited connection keeps collecting for up to ``BATCH_MAX_WAIT_MS`` (the
+batch window for connections without limits) so the budget is spent on full
+batches. While no call could be admitted at all, nothing is claimed: the flush
+comes back when the limiter says the next slot is free, and the calls parked
+meanwhile travel together.
 
 Flush messages for one batch key are deduplicated: at most one is scheduled
 per due time, so thousands of parked calls do not turn into thousands of
@@ -26,9 +26,6 @@ from django.db import transaction
 
 from engine.dispatch import enqueue_flush
 
-#: Below this fraction of the tightest budget left, partial batches wait to fill up.
-SCARCE_BUDGET = 0.5
-
 
 @dataclass(frozen=True)
 class Backlog:
@@ -39,12 +36,12 @@ class Backlog:
     batch_max: int
 
 
-def flush_delay(backlog: Backlog, *, window: float, max_wait: float, budget_wait: float, budget_left: float) -> float:
+def flush_delay(backlog: Backlog, *, window: float, max_wait: float, budget_wait: float, rate_limited: bool) -> float:
     """Seconds to wait before sending the next batch (0: send now; -1: nothing to send).
 
-    ``budget_wait`` and ``budget_left`` come from the connection's limiter
+    ``budget_wait`` comes from the connection's limiter
     (:meth:`connectors.sdk.throttle.Throttle.headroom`): the seconds until a call
-    would be admitted and the fraction of its tightest budget left.
+    would be admitted. ``rate_limited``: the connection has a call budget at all.
     """
     if backlog.pending <= 0:
         return -1.0
@@ -52,7 +49,7 @@ def flush_delay(backlog: Backlog, *, window: float, max_wait: float, budget_wait
         return budget_wait  # no call could go out now: keep collecting until the slot frees
     if backlog.pending >= backlog.batch_max:
         return 0.0
-    due = window if budget_left >= SCARCE_BUDGET else max(window, max_wait)
+    due = max(window, max_wait) if rate_limited else window
     return max(0.0, due - backlog.oldest_age)
 
 
@@ -137,8 +134,8 @@ def flush_started(key: str) -> None:
     _marks().delete(key)
 
 
-def budget_of(context: Any) -> tuple[float, float]:
-    """``(seconds until a call is admitted, fraction of budget left)`` of the batch's connection.
+def budget_of(context: Any) -> tuple[float, bool]:
+    """``(seconds until a call is admitted, whether the connection has a call budget)`` of a batch.
 
     Node types without a connection (or whose connection cannot be loaded: the
     batch itself will report that) are never held back.
@@ -146,8 +143,9 @@ def budget_of(context: Any) -> tuple[float, float]:
     try:
         throttle = context.connection().throttle()
     except Exception:  # noqa: BLE001 - the send reports a missing connection per run
-        return 0.0, 1.0
-    return throttle.headroom()
+        return 0.0, False
+    wait, _ = throttle.headroom()
+    return wait, bool(throttle.limits)
 
 
 def window_seconds() -> float:
@@ -155,4 +153,4 @@ def window_seconds() -> float:
 
 
 def max_wait_seconds() -> float:
-    return float(settings.LEDGERLINE_ENGINE.get("BATCH_MAX_WAIT_MS", 2000)) / 1000
+    return float(settings.LEDGERLINE_ENGINE.get("BATCH_MAX_WAIT_MS", 3000)) / 1000

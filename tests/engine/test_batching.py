@@ -212,22 +212,22 @@ def backlog(pending: int, age: float = 0.0, batch_max: int = 50) -> Backlog:
 
 
 def test_pacing_sends_a_full_batch_at_once_and_a_partial_one_after_the_window() -> None:
-    plenty = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.0, "budget_left": 0.9}
-    assert flush_delay(backlog(0), **plenty) == -1
-    assert flush_delay(backlog(50), **plenty) == 0
-    assert flush_delay(backlog(7, age=0.05), **plenty) == pytest.approx(0.15)
-    assert flush_delay(backlog(7, age=0.3), **plenty) == 0
+    unlimited = {"window": 0.2, "max_wait": 3.0, "budget_wait": 0.0, "rate_limited": False}
+    assert flush_delay(backlog(0), **unlimited) == -1
+    assert flush_delay(backlog(50), **unlimited) == 0
+    assert flush_delay(backlog(7, age=0.05), **unlimited) == pytest.approx(0.15)
+    assert flush_delay(backlog(7, age=0.3), **unlimited) == 0
 
 
-def test_pacing_holds_partial_batches_while_the_budget_is_scarce() -> None:
-    scarce = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.0, "budget_left": 0.2}
-    assert flush_delay(backlog(7, age=0.3), **scarce) == pytest.approx(1.7)
-    assert flush_delay(backlog(7, age=2.5), **scarce) == 0  # not forever: max_wait bounds the hold
-    assert flush_delay(backlog(50, age=0.0), **scarce) == 0
+def test_pacing_lets_partial_batches_of_a_rate_limited_connection_fill_up() -> None:
+    limited = {"window": 0.2, "max_wait": 3.0, "budget_wait": 0.0, "rate_limited": True}
+    assert flush_delay(backlog(7, age=0.3), **limited) == pytest.approx(2.7)
+    assert flush_delay(backlog(7, age=3.5), **limited) == 0  # not forever: max_wait bounds the hold
+    assert flush_delay(backlog(50, age=0.0), **limited) == 0  # a full batch never waits
 
 
 def test_pacing_keeps_collecting_while_no_call_would_be_admitted() -> None:
-    spent = {"window": 0.2, "max_wait": 2.0, "budget_wait": 0.8, "budget_left": 0.0}
+    spent = {"window": 0.2, "max_wait": 3.0, "budget_wait": 0.8, "rate_limited": True}
     assert flush_delay(backlog(50, age=5.0), **spent) == pytest.approx(0.8)
     assert flush_delay(backlog(3, age=5.0), **spent) == pytest.approx(0.8)
 
@@ -282,12 +282,12 @@ def test_a_flush_without_budget_claims_nothing_and_comes_back_when_the_slot_free
     [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
     engine_inline.flushes.clear()
 
-    monkeypatch.setattr(pacing, "budget_of", lambda context: (1.5, 0.0))
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (1.5, True))
     assert flush_when_due(key) == 0
     assert not calls.exists() and BatchItem.objects.filter(status="pending").count() == 5
     assert [delay for _, delay in engine_inline.flushes] == [1500]
 
-    monkeypatch.setattr(pacing, "budget_of", lambda context: (0.0, 1.0))
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (0.0, False))
     assert flush_when_due(key) == 3  # a full batch goes at once
     assert batch_sizes(calls) == [3]
     # Two left: a partial batch waits for the rest of its window (the test's calls are fresh).
