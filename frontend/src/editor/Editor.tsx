@@ -71,7 +71,10 @@ export function Editor({ workflowId }: { workflowId: string }) {
       const rect = window.document.querySelector(".ed-canvas")?.getBoundingClientRect();
       const centre = rect ? { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 } : { x: 400, y: 300 };
       const position = flow.screenToFlowPosition(centre);
-      editor.add(type, { x: position.x - 90, y: position.y - 30 });
+      const spot = { x: position.x - 90, y: position.y - 30 };
+      // Not on top of a node already there (adding twice in a row).
+      while (editor.graph.nodes.some((n) => Math.abs(n.position.x - spot.x) < 60 && Math.abs(n.position.y - spot.y) < 40)) spot.y += 90;
+      editor.add(type, spot);
     },
     [editor, flow],
   );
@@ -234,8 +237,8 @@ export function Editor({ workflowId }: { workflowId: string }) {
               issues={placed.byNode[selected.id] ?? []}
               fieldErrors={placed.byField[selected.id] ?? {}}
               lastInput={nodeRun?.input}
-              onConfig={(config) => editor.change((g) => updateNode(g, selected.id, { config }))}
-              onName={(name) => editor.change((g) => updateNode(g, selected.id, { name }))}
+              onConfig={(config) => editor.change((g) => updateNode(g, selected.id, { config }), `config:${selected.id}`)}
+              onName={(name) => editor.change((g) => updateNode(g, selected.id, { name }), `name:${selected.id}`)}
               onRename={(id) => {
                 editor.change((g) => renameNode(g, selected.id, id));
                 editor.setSelection({ nodes: [id], edges: [] });

@@ -29,8 +29,16 @@ export function useEditorGraph() {
   const dragOrigin = useRef<Graph | null>(null);
   const graph = history.present;
 
-  /** A new undoable step. */
-  const change = useCallback((edit: (graph: Graph) => Graph) => setHistory((h) => push(h, edit(h.present))), []);
+  const lastStep = useRef<{ key: string; at: number } | null>(null);
+
+  /** A new undoable step; edits with the same ``mergeKey`` within a second (typing) make one step. */
+  const change = useCallback((edit: (graph: Graph) => Graph, mergeKey?: string) => {
+    const now = Date.now();
+    const previous = lastStep.current;
+    const merge = !!mergeKey && previous?.key === mergeKey && now - previous.at < 1000;
+    lastStep.current = mergeKey ? { key: mergeKey, at: now } : null;
+    setHistory((h) => (merge && h.past.length ? { ...h, present: edit(h.present), future: [] } : push(h, edit(h.present))));
+  }, []);
 
   const reset = useCallback((next: Graph) => {
     setHistory(initHistory(next));
@@ -85,8 +93,14 @@ export function useEditorGraph() {
     );
   }, []);
 
-  const undo = useCallback(() => setHistory(undoStep), []);
-  const redo = useCallback(() => setHistory(redoStep), []);
+  const undo = useCallback(() => {
+    lastStep.current = null;
+    setHistory(undoStep);
+  }, []);
+  const redo = useCallback(() => {
+    lastStep.current = null;
+    setHistory(redoStep);
+  }, []);
 
   return {
     graph,
