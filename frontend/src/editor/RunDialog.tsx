@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { parseJson } from "../components/json";
 import { Dialog } from "../components/Dialog";
+import { useSubmit } from "./useSubmit";
 
 interface RunDialogProps {
   initial: string;
@@ -13,20 +14,9 @@ interface RunDialogProps {
 /** "Run now" with a sample input (JSON). */
 export function RunDialog({ initial, savedVersion, dirty, onStart, onClose }: RunDialogProps) {
   const [text, setText] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, submit } = useSubmit();
   const parsed = parseJson(text);
-  async function start() {
-    if (!parsed.ok) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onStart(parsed.value);
-    } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
-      setBusy(false);
-    }
-  }
+  const start = () => parsed.ok && submit(() => onStart(parsed.value));
   return (
     <Dialog
       open

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Dialog } from "../components/Dialog";
+import { useSubmit } from "./useSubmit";
 
 interface SaveDialogProps {
   onSave: (message: string) => Promise<void>;
@@ -10,18 +11,8 @@ interface SaveDialogProps {
 /** "Save as a new version" with a message. */
 export function SaveDialog({ onSave, onClose, baseVersion }: SaveDialogProps) {
   const [message, setMessage] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  async function submit() {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSave(message.trim());
-    } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
-      setBusy(false);
-    }
-  }
+  const { busy, error, submit: run } = useSubmit();
+  const submit = () => run(() => onSave(message.trim()));
   return (
     <Dialog
       open
