@@ -21,6 +21,7 @@ invoice) is unexplained and counted in ``unexplained``.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -105,10 +106,11 @@ def _xero_invoices(
 
 
 def _connection(organization_id: int, reference: str) -> Connection:
+    """The Xero connection a workflow names, by id or (templates, imports) by name."""
     rows = Connection.objects.filter(organization_id=organization_id, kind="xero")
     try:
-        return rows.get(pk=reference)
-    except (Connection.DoesNotExist, ValueError, Exception):  # noqa: BLE001 - a name, not an id
+        return rows.get(pk=uuid.UUID(reference))
+    except ValueError:
         return rows.get(name=reference)
 
 

@@ -7,4 +7,5 @@ from connectors.xero.nodes import (  # noqa: F401
     find_invoice,
     find_or_create_contact,
     items_poll,
+    refund_credit,
 )

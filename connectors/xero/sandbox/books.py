@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
+from connectors.xero.sandbox.credit_refunds import or_credit_refund
 from connectors.xero.sandbox.elements import page, save_elements, stamp, where_filter
 from connectors.xero.sandbox.http import accounting, envelope, json_response, not_found, validation_error, xero_date
 from connectors.xero.sandbox.rules import cents, decimal, item_by_code, price_lines
@@ -277,7 +278,7 @@ def _commit_payment(record: dict[str, Any]) -> None:
 @accounting
 def payments(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
-        return save_elements(request, "Payments", _prepare_payment, _commit_payment)
+        return save_elements(request, "Payments", *or_credit_refund(_prepare_payment, _commit_payment))
     with STORE.lock:
         found = [p for p in STORE.books.payments.values() if where_filter(request.GET.get("where"))(p)]
     return page(request, found, "Payments")
