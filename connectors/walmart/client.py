@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -135,14 +136,27 @@ class WalmartClient:
         errors = (body.get("errors") or body.get("error") or []) if isinstance(body, dict) else []
         return [{k: e.get(k) for k in ("code", "field", "description")} for e in errors if isinstance(e, dict)]
 
-    def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None) -> Any:
-        """An authenticated call; the JSON answer, or a classified error."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        upload: Any = None,
+    ) -> Any:
+        """An authenticated call; the JSON answer, or a classified error.
+
+        ``body`` is sent as JSON; ``upload`` as the multipart part ``file`` (feeds).
+        """
         for attempt in (1, 2):
             headers = {"WM_SEC.ACCESS_TOKEN": self.access_token(force=attempt == 2)}
             kwargs: dict[str, Any] = {"headers": headers, "params": params}
             if body is not None:
                 kwargs["data"] = json.dumps(body, default=_number)
                 headers["Content-Type"] = "application/json"
+            if upload is not None:
+                kwargs["files"] = {"file": ("feed.json", json.dumps(upload, default=_number), "application/json")}
             response = self._send(method, path, **kwargs)
             if response.status_code == 401 and attempt == 1:
                 continue  # the token expired early: fetch a new one once
@@ -214,13 +228,52 @@ class WalmartClient:
         body = {"sku": sku, "quantity": {"unit": "EACH", "amount": amount}}
         return dict(self.call("PUT", "/v3/inventory", params={"sku": sku}, body=body))
 
+    def returns_page(self, params: Mapping[str, Any], cursor: str | None = None) -> dict[str, Any]:
+        """One page of ``GET /v3/returns``: ``{"meta": …, "returns": […]}`` (``meta.nextCursor`` to go on)."""
+        answer = self.call("GET", "/v3/returns" + (cursor or ""), params=None if cursor else params)
+        return {"meta": answer.get("meta", {}), "returns": answer.get("returnOrders", [])}
+
+    def returns(self, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every return order matching ``params``, across pages."""
+        cursor = None
+        while True:
+            page = self.returns_page(params, cursor)
+            yield from page["returns"]
+            cursor = page["meta"].get("nextCursor")
+            if not cursor:
+                return
+
+    def update_price(
+        self, sku: str, amount: Decimal, currency: str = "USD", price_type: str = "BASE"
+    ) -> dict[str, Any]:
+        body = {
+            "sku": sku,
+            "pricing": [{"currentPriceType": price_type, "currentPrice": {"currency": currency, "amount": amount}}],
+        }
+        return dict(self.call("PUT", "/v3/price", body=body).get("ItemPriceResponse", {}))
+
+    def submit_feed(self, feed_type: str, content: Mapping[str, Any]) -> str:
+        """Upload a bulk feed (``inventory``, ``MP_INVENTORY``, ``price``); Walmart's feed id."""
+        return str(self.call("POST", "/v3/feeds", params={"feedType": feed_type}, upload=content)["feedId"])
+
+    def feed_status(self, feed_id: str, *, details: bool = True) -> dict[str, Any]:
+        """``GET /v3/feeds/{feedId}``: the feed's status and, once processed, each item's outcome."""
+        params = {"includeDetails": "true" if details else "false", "limit": "50"}
+        return dict(self.call("GET", f"/v3/feeds/{quote(feed_id, safe='')}", params=params))
+
 
 def endpoint_group(method: str, path: str) -> str:
     """Walmart budgets calls per endpoint group; these names follow its API sections."""
     if path.startswith("/v3/token"):
         return "token"
-    if path.startswith(("/v3/inventory", "/v3/inventories", "/v3/feeds")):
+    if path.startswith(("/v3/inventory", "/v3/inventories")):
         return "inventory"
+    if path.startswith("/v3/feeds"):
+        return "feeds"
+    if path.startswith("/v3/price"):
+        return "price"
+    if path.startswith("/v3/returns"):
+        return "returns"
     if path.startswith("/v3/orders"):
         return "orders.read" if method == "GET" else "orders.write"
     return "other"

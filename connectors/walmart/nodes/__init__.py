@@ -2,6 +2,7 @@
 
 from connectors.walmart.nodes import (  # noqa: F401
     acknowledge_order,
+    bulk_inventory,
     cancel_lines,
     get_inventory,
     get_order,
@@ -9,7 +10,9 @@ from connectors.walmart.nodes import (  # noqa: F401
     order_webhook,
     orders_poll,
     refund_lines,
+    returns_poll,
     ship_order,
     sync_inventory,
     update_inventory,
+    update_price,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sdk import PermanentError
@@ -47,3 +48,8 @@ def select_lines(order: dict[str, Any], wanted: list[str] | None) -> list[dict[s
 def open_lines(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Lines that can still be shipped or cancelled."""
     return [line for line in lines if line_status(line) in {"Created", "Acknowledged"}]
+
+
+def iso_ms(ms: int) -> str:
+    """Epoch milliseconds as the ISO 8601 time Walmart's date filters take."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

@@ -2,18 +2,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from connectors.sdk import PollingTrigger, PollResult, TriggerEvent, register
-from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, modified_ms
+from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, iso_ms, modified_ms
 
 #: Polls look back this far past the last change seen, so a late write is never missed.
 OVERLAP_MS = 2 * 60 * 1000
-
-
-def _iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 @register
@@ -65,7 +60,7 @@ class NewOrChangedOrders(PollingTrigger):
         since = int(cursor.get("since") or (time.time() - 86_400 * int(config.get("start_days_ago", 1))) * 1000)
         params: dict[str, Any] = {
             "limit": str(config.get("page_size", 100)),
-            "lastModifiedStartDate": _iso(max(0, since - OVERLAP_MS)),
+            "lastModifiedStartDate": iso_ms(max(0, since - OVERLAP_MS)),
         }
         if config.get("status"):
             params["status"] = config["status"]

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from connectors.walmart.sandbox.http import body_json, json_response
+from connectors.walmart.sandbox.returns import add_returns, seed_returns
 from connectors.walmart.sandbox.seed import CATALOGUE, seed_orders
 from connectors.walmart.sandbox.store import STORE, Faults
 
@@ -30,14 +31,27 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def seed_store(count: int, seed: int = 1, returns_share: float = 0.15) -> dict[str, int]:
+    """Add ``count`` realistic orders (and returns for about ``returns_share`` of them); the totals."""
+    orders = seed_orders(count, seed=seed, start=len(STORE.orders))
+    add_orders(orders)
+    add_returns(seed_returns(orders, share=returns_share, seed=seed))
+    with STORE.lock:
+        return {"orders": len(STORE.orders), "returns": len(STORE.returns)}
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
 def seed(request: HttpRequest) -> HttpResponse:
     body = _body(request)
-    count = int(body.get("orders", 10))
-    start = len(STORE.orders)
-    add_orders(seed_orders(count, seed=int(body.get("seed", 1)), start=start))
-    return json_response({"orders": len(STORE.orders)})
+    try:
+        count, number = int(body.get("orders", 10)), int(body.get("seed", 1))
+        share = float(body.get("returns_share", 0.15))
+    except (TypeError, ValueError):
+        return json_response({"detail": "orders and seed are whole numbers, returns_share a fraction"}, 400)
+    if not 0 <= count <= 100_000 or not 0 <= share <= 1:
+        return json_response({"detail": "orders must be 0 to 100000 and returns_share 0 to 1"}, 400)
+    return json_response(seed_store(count, number, share))
 
 
 @csrf_exempt
@@ -62,12 +76,14 @@ def reset(request: HttpRequest) -> HttpResponse:
 def faults(request: HttpRequest) -> HttpResponse:
     known = {f.name for f in dataclasses.fields(Faults)}
     body = _body(request)
-    unknown = sorted(set(body) - known)
+    unknown = sorted(set(body) - known - {"feed_processing_ms"})
     if unknown:
         return json_response({"detail": f"unknown faults {unknown}; known: {sorted(known)}"}, 400)
+    if "feed_processing_ms" in body:
+        STORE.feed_processing_ms = int(body.pop("feed_processing_ms"))
     with STORE.lock:
         STORE.faults = dataclasses.replace(STORE.faults, **body)
-    return json_response(dataclasses.asdict(STORE.faults))
+    return json_response({**dataclasses.asdict(STORE.faults), "feed_processing_ms": STORE.feed_processing_ms})
 
 
 @csrf_exempt
@@ -87,6 +103,8 @@ def stats(request: HttpRequest) -> HttpResponse:
                 "calls": dict(STORE.calls),
                 "violations": STORE.violations,
                 "orders": len(STORE.orders),
+                "returns": len(STORE.returns),
+                "feeds": len(STORE.feeds),
                 "limits": STORE.limits,
             }
         )
@@ -95,4 +113,4 @@ def stats(request: HttpRequest) -> HttpResponse:
 def seed_demo() -> None:
     """Orders for the embedded demo (``manage.py serve`` calls this when the sandbox is empty)."""
     if not STORE.orders:
-        add_orders(seed_orders(20, seed=2026))
+        seed_store(20, seed=2026)

@@ -21,7 +21,15 @@ CLIENT_SECRET = "sandbox-client-secret"
 TOKEN_SECONDS = 900
 
 #: Default per-endpoint budgets (calls per minute); Walmart does not publish exact numbers.
-DEFAULT_LIMITS = {"orders.read": 5000, "orders.write": 60, "inventory": 200, "token": 200}
+DEFAULT_LIMITS = {
+    "orders.read": 5000,
+    "orders.write": 60,
+    "inventory": 200,
+    "token": 200,
+    "returns": 600,
+    "price": 100,
+    "feeds": 10,
+}
 
 
 @dataclass
@@ -59,6 +67,10 @@ class WalmartStore:
     calls: Counter[str] = field(default_factory=Counter)
     violations: int = 0
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: How long a submitted feed reads RECEIVED before it is PROCESSED.
+    feed_processing_ms: int = 0
 
     def bucket(self, name: str) -> Bucket:
         bucket = self.buckets.get(name)
@@ -73,6 +85,9 @@ class WalmartStore:
             self.tokens.clear()
             self.buckets.clear()
             self.feeds.clear()
+            self.returns.clear()
+            self.prices.clear()
+            self.feed_processing_ms = 0
             self.limits = dict(DEFAULT_LIMITS)
             self.faults = Faults()
             self.calls.clear()

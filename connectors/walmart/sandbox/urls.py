@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from connectors.walmart.sandbox import control, views
+from connectors.walmart.sandbox import control, feeds, returns, views
 
 urlpatterns = [
     path("v3/token", views.token),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("v3/orders/<str:purchase_order_id>/cancel", views.cancel),
     path("v3/orders/<str:purchase_order_id>/refund", views.refund),
     path("v3/inventory", views.inventory),
+    path("v3/returns", returns.returns),
+    path("v3/price", feeds.price),
+    path("v3/feeds", feeds.feeds),
+    path("v3/feeds/<str:feed_id>", feeds.feed),
     path("_control/seed", control.seed),
     path("_control/orders", control.create_order),
     path("_control/reset", control.reset),
