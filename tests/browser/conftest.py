@@ -212,7 +212,10 @@ def browser_page(live_app: str, chromium: Any, artifacts_dir: Path, request: pyt
     page.get_by_label("Username").fill(ADMIN_USER)
     page.get_by_label("Password").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    try:
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    except AssertionError as exc:
+        raise AssertionError(f"logging in failed at {page.url}: {page.content()[:1500]}") from exc
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from connectors.sdk.handles import StoredConnection
 from connectors.sdk.models import Connection
+from connectors.walmart.sandbox.seed import CATALOGUE
 from connectors.walmart.sandbox.store import CLIENT_ID as WALMART_ID
 from connectors.walmart.sandbox.store import CLIENT_SECRET as WALMART_SECRET
 from connectors.walmart.sandbox.store import STORE as WALMART
@@ -19,6 +20,7 @@ from connectors.xero.sandbox.store import CLIENT_ID as XERO_ID
 from connectors.xero.sandbox.store import CLIENT_SECRET as XERO_SECRET
 from connectors.xero.sandbox.store import STORE as XERO
 from connectors.xero.sandbox.store import Limits
+from designer.fixtures_loader import fixtures_dir, load_rule_fixtures
 from tests.connectors.xero.conftest import authorise
 
 TEMPLATE = settings.BASE_DIR / "fixtures" / "templates" / "walmart-order-to-xero-invoice.json"
@@ -65,10 +67,12 @@ def connections(sandboxes: str, org: Any) -> tuple[Connection, Connection]:
 
 
 @pytest.fixture
-def template_workflow(make_workflow: Any) -> Any:
-    """``template_workflow()``: the shipped Walmart → Xero template, wired to the test connections."""
+def template_workflow(make_workflow: Any, org: Any) -> Any:
+    """``template_workflow()``: the shipped Walmart → Xero template, wired to the test connections,
+    with the mapping tables it names and a week of USD→CAD/MXN rates loaded as ``make run`` loads them."""
 
     def make() -> Any:
+        load_rule_fixtures(organization=org, folder=fixtures_dir() / "rules", demo_rates=True)
         document = json.loads(TEMPLATE.read_text())["document"]
         for spec in document["nodes"]:
             if "connection" in spec["config"]:
@@ -93,3 +97,20 @@ def expected_total(order: dict[str, Any]) -> Decimal:
         ),
         Decimal(0),
     )
+
+
+KNOWN_SKUS = {sku for sku, _, _ in CATALOGUE}
+
+
+def open_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
+    return [line for line in order["orderLines"]["orderLine"] if line_status(line) != "Cancelled"]
+
+
+def has_unknown_sku(order: dict[str, Any]) -> bool:
+    """The template holds such orders for review (the SKU mapping table has no entry)."""
+    return any(line["item"]["sku"] not in KNOWN_SKUS for line in open_lines(order))
+
+
+def invoiceable(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The orders the template turns into invoices: something to charge, an address, every SKU mapped."""
+    return [o for o in orders if expected_total(o) and "shippingInfo" in o and not has_unknown_sku(o)]

@@ -15,7 +15,7 @@ from connectors.xero.sandbox.store import Faults
 from engine import scheduler
 from engine.core.states import FINAL_RUN_STATES, RunStatus
 from engine.models import Effect, Run
-from tests.connectors.conftest import expected_total
+from tests.connectors.conftest import invoiceable
 from tests.fixtures.engine import InlineEngine
 
 ORDERS = 120
@@ -44,12 +44,12 @@ def test_faults_never_duplicate_or_lose_an_invoice(
 
     runs = Run.objects.filter(workflow=workflow, parent__isnull=True)
     statuses = Counter(runs.values_list("status", flat=True))
-    invoiceable = [o for o in orders if expected_total(o) and "shippingInfo" in o]
+    invoiced = invoiceable(orders)
     references = Counter(i["Reference"] for i in XERO.books.invoices.values())
     assert [ref for ref, n in references.items() if n > 1] == []
-    assert set(references) == {o["purchaseOrderId"] for o in invoiceable}
-    assert statuses[RunStatus.SUCCEEDED] == len(invoiceable), statuses
-    assert len(XERO.books.contacts) == len({o["customerEmailId"] for o in invoiceable})
-    assert Effect.objects.filter(kind="invoice", status="applied").count() == len(invoiceable)
+    assert set(references) == {o["purchaseOrderId"] for o in invoiced}
+    assert statuses[RunStatus.SUCCEEDED] == len(invoiced), statuses
+    assert len(XERO.books.contacts) == len({o["customerEmailId"] for o in invoiced})
+    assert Effect.objects.filter(kind="invoice", status="applied").count() == len(invoiced)
     assert sum(XERO.calls.values()) > ORDERS  # the faults were really hit
     assert WALMART.violations == 0

@@ -25,7 +25,7 @@ from connectors.rules.models import CurrencyRate, FinanceAlert
 from connectors.sdk.handles import StoredConnection
 from connectors.walmart.client import WalmartClient
 from connectors.walmart.sandbox.control import add_orders
-from connectors.walmart.sandbox.seed import CATALOGUE, seed_orders
+from connectors.walmart.sandbox.seed import seed_orders
 from connectors.walmart.sandbox.store import STORE as WALMART
 from connectors.xero.sandbox.store import STORE as XERO
 from designer.fixtures_loader import fixtures_dir, load_rule_fixtures
@@ -33,26 +33,21 @@ from engine import scheduler
 from engine.core.states import RunStatus
 from engine.models import NodeState, Run, WebhookEndpoint
 from engine.webhooks import webhook_secret
-from tests.connectors.conftest import expected_total, line_status
+from tests.connectors.conftest import KNOWN_SKUS, expected_total, has_unknown_sku, line_status, open_lines
 from tests.fixtures.engine import InlineEngine
 from tests.support.money_path import money, order_day, template_document, vary_buyers
 
 ORDERS = int(os.environ.get("LEDGERLINE_TEST_ORDERS", "500"))
-KNOWN_SKUS = {sku for sku, _, _ in CATALOGUE}
-
-
-def _open_lines(order: dict[str, Any]) -> list[dict[str, Any]]:
-    return [line for line in order["orderLines"]["orderLine"] if line_status(line) != "Cancelled"]
 
 
 def _classify(orders: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for order in orders:
-        if not _open_lines(order):
+        if not open_lines(order):
             groups["cancelled"].append(order)
         elif "shippingInfo" not in order:
             groups["no_shipping"].append(order)
-        elif any(line["item"]["sku"] not in KNOWN_SKUS for line in _open_lines(order)):
+        elif has_unknown_sku(order):
             groups["unknown_sku"].append(order)
         else:
             groups["valid"].append(order)
@@ -100,7 +95,7 @@ def _refund_charge(reason: str, kind: str, currency: str, amount: Decimal, tax: 
 
 def _refund(walmart: WalmartClient, order: dict[str, Any], rng: random.Random) -> Decimal:
     """Refunds half of one open line (sometimes with its shipping); the refunded total, tax included."""
-    line = _open_lines(order)[0]
+    line = open_lines(order)[0]
     charges = line["charges"]["charge"]
     product = next(c for c in charges if c["chargeType"] == "PRODUCT" and money(c["chargeAmount"]["amount"]) > 0)
     amount = (money(product["chargeAmount"]["amount"]) / 2).quantize(Decimal("0.01"))
@@ -175,7 +170,7 @@ def test_five_hundred_orders_through_the_templates_reconcile_to_the_cent(
         if invoice["CurrencyCode"] != "USD":
             assert money(invoice["CurrencyRate"]) in {Decimal("1.3912"), Decimal("17.2045")}
         product_lines = [line for line in invoice["LineItems"] if line.get("ItemCode")]
-        assert len(product_lines) == len(_open_lines(order))
+        assert len(product_lines) == len(open_lines(order))
         assert all(
             line["Tracking"] == [{"Name": "Sales Channel", "Option": "Walmart Marketplace"}]
             for line in invoice["LineItems"]
@@ -198,7 +193,7 @@ def test_five_hundred_orders_through_the_templates_reconcile_to_the_cent(
     for order in groups["unknown_sku"]:
         run = runs[order["purchaseOrderId"]]
         assert run.status == RunStatus.REVIEW and run.error["node_id"] == "skus"
-        unknown = sorted({line["item"]["sku"] for line in _open_lines(order)} - KNOWN_SKUS)
+        unknown = sorted({line["item"]["sku"] for line in open_lines(order)} - KNOWN_SKUS)
         assert all(sku in run.error["message"] for sku in unknown), run.error
     for order in groups["no_shipping"]:
         run = runs[order["purchaseOrderId"]]

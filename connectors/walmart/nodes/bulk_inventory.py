@@ -32,13 +32,15 @@ def feed_content(items: list[dict[str, Any]], safety: int) -> tuple[str, dict[st
                 )
             quantity = {"unit": "EACH", "amount": _amount(item["quantity"], index, safety)}
             nodes.setdefault(item["sku"], []).append({"shipNode": str(item["shipNode"]), "quantity": quantity})
-        rows = [{"sku": sku, "shipNodes": ship_nodes} for sku, ship_nodes in nodes.items()]
-        return "MP_INVENTORY", {"inventoryHeader": {"version": "1.5"}, "inventory": rows}
+        by_node = [{"sku": sku, "shipNodes": ship_nodes} for sku, ship_nodes in nodes.items()]
+        multi_node: dict[str, Any] = {"inventoryHeader": {"version": "1.5"}, "inventory": by_node}
+        return "MP_INVENTORY", multi_node
     rows = [
         {"sku": item["sku"], "quantity": {"unit": "EACH", "amount": _amount(item["quantity"], index, safety)}}
         for index, item in enumerate(items)
     ]
-    return "inventory", {"InventoryHeader": {"version": "1.4"}, "Inventory": rows}
+    feed: dict[str, Any] = {"InventoryHeader": {"version": "1.4"}, "Inventory": rows}
+    return "inventory", feed
 
 
 @register

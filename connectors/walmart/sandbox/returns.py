@@ -130,7 +130,7 @@ def seed_returns(orders: list[dict[str, Any]], share: float = 0.15, seed: int = 
     """Returns for about ``share`` of ``orders`` (a separate random stream: the orders stay as they are)."""
     rng = random.Random(seed * 7919 + len(orders))
     now_ms = int(datetime.now(tz=UTC).timestamp() * 1000)
-    made = []
+    made: list[dict[str, Any]] = []
     for order in orders:
         if rng.random() < share and (found := make_return(rng, order, len(STORE.returns) + len(made), now_ms)):
             made.append(found)
