@@ -168,20 +168,40 @@ def next_flush_delay(key: str) -> float:
 
 
 def flush_when_due(key: str) -> int:
-    """The flush message: send a batch if pacing says so, and schedule the next; returns the calls sent."""
+    """The flush message: send a batch if pacing says so, and schedule the next; returns the calls sent.
+
+    Holds the key's flush lock from the decision to the stored results. A
+    message that finds it taken sends nothing: the holder schedules the next
+    flush when it is done, and this one comes back after a batch window in
+    case the holder dies first.
+    """
     pacing.flush_started(key)
-    sent = 0
-    delay = next_flush_delay(key)
-    if delay == 0:
-        sent = flush(key, reschedule=False)
+    with pacing.flush_lock(key) as alone:
+        if not alone:
+            pacing.send_unless_due(key, pacing.window_seconds())
+            return 0
+        sent = 0
         delay = next_flush_delay(key)
-    if delay >= 0:
-        pacing.schedule_flush(key, delay)
-    return sent
+        if delay == 0:
+            sent = _send(key, reschedule=False)
+            delay = next_flush_delay(key)
+        if delay >= 0:
+            pacing.schedule_flush(key, delay)
+        return sent
 
 
 def flush(key: str, *, reschedule: bool = True) -> int:
-    """Send one batch for ``key`` now; returns how many calls it carried."""
+    """Send one batch for ``key`` now; returns how many calls it carried.
+
+    Sends nothing (0) while another flush of ``key`` holds its lock: that one
+    schedules the next flush.
+    """
+    with pacing.flush_lock(key) as alone:
+        return _send(key, reschedule=reschedule) if alone else 0
+
+
+def _send(key: str, *, reschedule: bool) -> int:
+    """Claim and send one batch of ``key``; the caller holds the key's flush lock."""
     parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
     if parked_any is None:
         return 0

@@ -11,12 +11,20 @@ meanwhile travel together.
 Flush messages for one batch key are deduplicated: at most one is scheduled
 per due time, so thousands of parked calls do not turn into thousands of
 messages re-scheduling themselves.
+
+One flush per batch key at a time (:func:`flush_lock`: a Redis lock in
+scale-out, a process lock in the embedded mode, whose worker is in-process):
+two flushes deciding and claiming at once would split a backlog of 60 into
+50 + 10 instead of sending 50 and letting the other 10 fill up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -96,6 +104,79 @@ class _RedisMarks:
 
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
+
+
+class _Locks(Protocol):
+    def acquire(self, key: str, owner: str, ttl: float) -> bool: ...
+
+    def release(self, key: str, owner: str) -> None: ...
+
+
+class _MemoryLocks:
+    """Per-key locks of this process: the embedded mode's flushes all run in it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[str, float]] = {}
+
+    def acquire(self, key: str, owner: str, ttl: float) -> bool:
+        with self._lock:
+            holder, expires = self._held.get(key, ("", 0.0))
+            if holder and expires > time.monotonic():
+                return False
+            self._held[key] = (owner, time.monotonic() + ttl)
+            return True
+
+    def release(self, key: str, owner: str) -> None:
+        with self._lock:
+            if self._held.get(key, ("", 0.0))[0] == owner:
+                del self._held[key]
+
+
+class _RedisLocks:
+    """``SET NX PX`` locks shared by every worker; only the owner's release deletes one."""
+
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url.split("?")[0])
+        self._prefix = f"{prefix}:flush-lock:"
+        self._release = self._redis.register_script(self._RELEASE)
+
+    def acquire(self, key: str, owner: str, ttl: float) -> bool:
+        return bool(self._redis.set(self._prefix + key, owner, nx=True, px=max(1, int(ttl * 1000))))
+
+    def release(self, key: str, owner: str) -> None:
+        self._release(keys=[self._prefix + key], args=[owner])
+
+
+@lru_cache(maxsize=1)
+def _locks() -> _Locks:
+    url = settings.LEDGERLINE_SHARED_STATE_URL
+    if url.startswith(("redis://", "rediss://")):
+        return _RedisLocks(url, settings.LEDGERLINE_SHARED_STATE_PREFIX)
+    return _MemoryLocks()
+
+
+@contextlib.contextmanager
+def flush_lock(key: str) -> Iterator[bool]:
+    """Hold the flush lock of ``key`` for the block; yields False (and holds nothing) when another has it.
+
+    The lock expires after the run lease (a flush whose worker died must not
+    block its key for longer than it blocks a run); a flush that outlives it
+    is merely no longer alone, which costs batch size, never correctness: the
+    claim of each call is atomic.
+    """
+    owner = uuid.uuid4().hex
+    ttl = float(settings.LEDGERLINE_ENGINE["RUN_LEASE_SECONDS"])
+    held = _locks().acquire(key, owner, ttl)
+    try:
+        yield held
+    finally:
+        if held:
+            _locks().release(key, owner)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,121 @@
+"""One flush per batch key at a time: a backlog goes out as full batches, never split by a second flush."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from engine import batching, pacing, runner
+from engine.models import BatchItem, Run
+from engine.services import start_run
+from tests.fixtures.engine import InlineEngine
+from tests.support.flows import chain, manual, node
+from tests.support.nodes_app.nodes import BatchRecordNode
+
+ENGINE = {
+    "RUN_LEASE_SECONDS": 60,
+    "MAX_RUN_CRASHES": 5,
+    "SCHEDULER_TICK_SECONDS": 5,
+    "BATCH_WINDOW_MS": 200,
+    "BATCH_MAX_ITEMS": 50,
+}
+
+
+def park_many(workflow: Any, count: int, prefix: str = "PO") -> list[Run]:
+    runs = []
+    for i in range(count):
+        run, _ = start_run(workflow_version=workflow.latest_version(), input={"ref": f"{prefix}-{i}"})
+        runner.advance_run(str(run.pk))
+        runs.append(run)
+    return runs
+
+
+def batch_sizes(calls: Path) -> list[int]:
+    return [int(line) for line in calls.read_text().splitlines()] if calls.exists() else []
+
+
+@pytest.mark.parametrize("locks", [pacing._MemoryLocks, None], ids=["memory", "configured"])
+def test_a_flush_lock_has_one_holder_until_its_owner_releases_it(locks: Any) -> None:
+    store = locks() if locks else pacing._locks()  # the configured one: Redis when the suite runs on Redis
+    key = f"lock-{uuid.uuid4().hex}"
+    assert store.acquire(key, "a", ttl=30)
+    assert not store.acquire(key, "b", ttl=30)
+    store.release(key, "b")  # not the owner: nothing happens
+    assert not store.acquire(key, "b", ttl=30)
+    store.release(key, "a")
+    assert store.acquire(key, "b", ttl=30)
+    store.release(key, "b")
+
+
+def test_a_lock_whose_holder_died_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = pacing._MemoryLocks()
+    now = [1000.0]
+    monkeypatch.setattr(pacing.time, "monotonic", lambda: now[0])
+    assert store.acquire("k", "dead", ttl=60)
+    now[0] += 59
+    assert not store.acquire("k", "next", ttl=60)
+    now[0] += 2
+    assert store.acquire("k", "next", ttl=60)
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_a_flush_while_another_flush_of_the_key_sends_claims_nothing_and_comes_back(
+    engine_inline: InlineEngine,
+    make_workflow: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The flush message that arrives while the first is sending (another worker) leaves the backlog alone."""
+    calls = tmp_path / "calls"
+    workflow = make_workflow(chain(manual(), node("post", "test.batch", calls_file=str(calls))))
+    park_many(workflow, 7)  # test.batch carries at most 3
+    [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (0.0, False))
+
+    def flush_when_due(key: str) -> int:
+        with django_capture_on_commit_callbacks(execute=True):  # outside a test, no transaction is open
+            return batching.flush_when_due(key)
+
+    during: list[tuple[int, int]] = []
+    send = BatchRecordNode.execute_batch
+
+    def send_and_meanwhile_flush_again(self: Any, batch: Any) -> list[Any]:
+        if not during:  # the first batch is on its way: a second flush message of the same key arrives
+            engine_inline.flushes.clear()
+            during.append((flush_when_due(key), BatchItem.objects.filter(status="pending").count()))
+        return send(self, batch)
+
+    monkeypatch.setattr(BatchRecordNode, "execute_batch", send_and_meanwhile_flush_again)
+    assert flush_when_due(key) == 3
+    # The second flush sent nothing and left the four other calls parked…
+    assert during == [(0, 4)]
+    # …and asked to come back one batch window later, in case the first dies before rescheduling.
+    assert engine_inline.flushes[0] == (key, 200)
+    # The first flush, done, sends the next full batch at once.
+    assert engine_inline.flushes[-1] == (key, 0)
+    assert flush_when_due(key) == 3
+    assert batch_sizes(calls) == [3, 3]
+    assert BatchItem.objects.filter(status="pending").count() == 1  # waits for its window to fill up
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_flush_sends_nothing_while_the_key_is_locked(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
+    calls = tmp_path / "calls"
+    workflow = make_workflow(chain(manual(), node("post", "test.batch", calls_file=str(calls))))
+    park_many(workflow, 6)
+    [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
+    with pacing.flush_lock(key) as held:
+        assert held
+        with pacing.flush_lock(key) as second:
+            assert not second
+        assert batching.flush(key) == 0
+        assert BatchItem.objects.filter(status="pending").count() == 6
+    assert engine_inline.flush_batches() == [3, 3]
+    assert batch_sizes(calls) == [3, 3]
