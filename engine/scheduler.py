@@ -94,9 +94,13 @@ def trigger_nodes() -> list[tuple[Any, Any, NodeSpec]]:
 
 
 def resume_stalled_runs(now: dt.datetime, limit: int = 500) -> int:
-    """Enqueue runs no worker is advancing: expired leases, lost messages, overdue waits."""
+    """Enqueue runs no worker is advancing: expired leases, lost messages, overdue waits.
+
+    A lease can expire in any unfinished state: a worker that claimed a pending
+    run, or woke a waiting one, dies before its first write leaves the old status.
+    """
     stalled = Run.objects.filter(
-        Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+        Q(status__in=leases.ACTIVE_STATES, lease_expires_at__lt=now)
         | Q(status=RunStatus.RUNNING, lease_expires_at__isnull=True, started_at__lt=now - STALL_GRACE)
         | Q(status=RunStatus.PENDING, lease_expires_at__isnull=True, created_at__lt=now - STALL_GRACE)
         | Q(status=RunStatus.WAITING, lease_expires_at__isnull=True, wake_at__lt=now - STALL_GRACE)

@@ -104,6 +104,29 @@ def test_stalled_runs_are_resumed(engine_inline: InlineEngine, make_workflow: An
     assert engine_inline.sent == [(str(run.pk), 0)]
 
 
+@pytest.mark.parametrize("status", [RunStatus.PENDING, RunStatus.WAITING, RunStatus.RUNNING])
+def test_a_run_whose_worker_died_holding_its_lease_is_resumed_in_any_unfinished_state(
+    engine_inline: InlineEngine, make_workflow: Any, status: RunStatus
+) -> None:
+    """A worker claims a pending run (or wakes a waiting one) and dies before its first write:
+    the run keeps its old status with a lease that expires; the sweep must pick it up."""
+    from engine.services import start_run
+
+    workflow = make_workflow(chain(node("hook", "test.webhook"), node("one", "test.count")))
+    run, _ = start_run(workflow_version=workflow.latest_version(), input={}, trigger_node_id="hook")
+    now = timezone.now()
+    Run.objects.filter(pk=run.pk).update(
+        status=status, lease_owner="dead-worker", lease_expires_at=now - dt.timedelta(seconds=1), wake_at=now
+    )
+    engine_inline.sent.clear()
+    assert scheduler.resume_stalled_runs(now - dt.timedelta(seconds=2)) == 0  # the lease still held then
+    assert scheduler.resume_stalled_runs(now) == 1
+    assert engine_inline.sent == [(str(run.pk), 0)]
+    engine_inline.drive(Run.objects.get(pk=run.pk))
+    finished = Run.objects.get(pk=run.pk)
+    assert (finished.status, finished.crash_count) == (RunStatus.SUCCEEDED, 1)
+
+
 def test_webhook_deliveries_become_runs_once(engine_inline: InlineEngine, make_workflow: Any) -> None:
     workflow = make_workflow(chain(node("hook", "test.webhook"), node("one", "test.count")))
     endpoint = WebhookEndpoint.objects.get(workflow=workflow, node_id="hook")
