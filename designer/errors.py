@@ -39,3 +39,13 @@ class InvalidImport(DesignerError):
     """An imported file is not a Ledgerline workflow export."""
 
     code = "invalid_import"
+
+
+class InvalidConnectionChoice(DesignerError):
+    """A connection chosen for a template's nodes is not one of the organisation's, of that kind."""
+
+    code = "invalid_connection"
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind

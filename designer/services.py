@@ -6,13 +6,14 @@ The designer never executes anything: runs are started through :mod:`engine.serv
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from connectors.sdk.registry import node_types
-from designer.errors import InvalidDocument, InvalidImport, StaleVersion
+from designer.errors import InvalidConnectionChoice, InvalidDocument, InvalidImport, StaleVersion
 from designer.models import Workflow, WorkflowVersion
 from engine.core.validation import validate_document
 from engine.webhooks import sync_webhook_endpoints
@@ -113,16 +114,47 @@ def version_restore(
 
 
 @transaction.atomic
+def fill_connections(
+    document: dict[str, Any], organization: Organization, chosen: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``document`` with every empty ``connection`` field set: to ``chosen[kind]`` when given, else to
+    the organisation's only connection of the kind the node needs. Fields with a value, and kinds
+    with no or several connections (and no choice), are left for the analyst to pick."""
+    from connectors.sdk.models import Connection
+
+    by_kind: dict[str, list[str]] = {}
+    for row_id, row_kind in Connection.objects.filter(organization=organization).values_list("pk", "kind"):
+        by_kind.setdefault(row_kind, []).append(str(row_id))
+    use = {kind: ids[0] for kind, ids in by_kind.items() if len(ids) == 1}
+    for kind, choice in (chosen or {}).items():
+        if str(choice) not in by_kind.get(kind, []):
+            raise InvalidConnectionChoice(kind, f"no {kind} connection {choice} in this organisation")
+        use[kind] = str(choice)
+    filled = copy.deepcopy(document)
+    for spec in filled.get("nodes", []):
+        config = spec.get("config") or {}
+        if "connection" not in config or config["connection"] or spec.get("type") not in node_types:
+            continue
+        needed = node_types.get(spec["type"]).connection_kind_for(config)
+        if needed in use:
+            config["connection"] = use[needed]
+    return filled
+
+
 def workflow_copy(
     *,
     source: Workflow,
     organization: Organization,
     name: str | None = None,
     user: AbstractBaseUser | AnonymousUser | None = None,
+    connections: Mapping[str, str] | None = None,
 ) -> Workflow:
-    """A new, editable workflow whose first version is ``source``'s latest document."""
+    """A new, editable workflow whose first version is ``source``'s latest document. A template's
+    empty connection fields are filled in (:func:`fill_connections`)."""
     latest = source.latest_version()
     document = copy.deepcopy(latest.document) if latest else EMPTY_DOCUMENT
+    if source.is_template:
+        document = fill_connections(document, organization, connections)
     workflow = Workflow.objects.create(
         organization=organization,
         name=name or (source.name if source.is_template else f"{source.name} (copy)"),

@@ -190,6 +190,11 @@ class NodeType:
         """Choices for a config field listed in ``option_sources``: ``[{"value", "label"}]``."""
         raise KeyError(name)
 
+    def connection_kind_for(self, config: Mapping[str, Any]) -> str | None:
+        """The kind of connection a node with this ``config`` needs: :attr:`connection_kind`, unless
+        the node works with several kinds and its config says which (used to fill in templates)."""
+        return self.connection_kind
+
     @classmethod
     def is_trigger(cls) -> bool:
         return False

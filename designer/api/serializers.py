@@ -89,6 +89,12 @@ class TemplateSerializer(serializers.ModelSerializer[Workflow]):
 
 class CloneSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    connections = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='The connection to use per kind, e.g. {"xero": "<connection id>"}; by default the '
+        "organisation's only connection of each kind.",
+    )
 
 
 class ConnectionSerializer(serializers.ModelSerializer[Connection]):

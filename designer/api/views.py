@@ -24,7 +24,7 @@ from designer.api.serializers import (
     VersionSummarySerializer,
     WorkflowSerializer,
 )
-from designer.errors import InvalidDocument, InvalidImport, StaleVersion
+from designer.errors import InvalidConnectionChoice, InvalidDocument, InvalidImport, StaleVersion
 from designer.models import Workflow, WorkflowVersion
 from engine.api.serializers import RunSerializer, StartRunSerializer
 from engine.services import start_run
@@ -202,12 +202,16 @@ class TemplateViewSet(viewsets.ReadOnlyModelViewSet[Workflow]):
     def clone(self, request: Request, pk: str | None = None) -> Response:
         body = CloneSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        workflow = services.workflow_copy(
-            source=self.get_object(),
-            organization=organization_for(request.user),
-            name=body.validated_data.get("name") or None,
-            user=request.user,
-        )
+        try:
+            workflow = services.workflow_copy(
+                source=self.get_object(),
+                organization=organization_for(request.user),
+                name=body.validated_data.get("name") or None,
+                user=request.user,
+                connections=body.validated_data.get("connections"),
+            )
+        except InvalidConnectionChoice as exc:
+            return Response({"connections": {exc.kind: [exc.message]}}, status=status.HTTP_400_BAD_REQUEST)
         return Response(WorkflowSerializer(workflow).data, status=status.HTTP_201_CREATED)
 
 

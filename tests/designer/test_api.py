@@ -112,6 +112,46 @@ def test_templates_clone_into_an_editable_workflow(api: APIClient, org: Any) -> 
     assert api.get("/api/workflows/").json()["count"] == 1
 
 
+def test_cloning_a_template_fills_in_its_connections(api: APIClient, org: Any) -> None:
+    """The only connection of a kind is used; with several, the one chosen; rules nodes take the
+    kind of the node type they read the books through."""
+    from connectors.sdk.models import Connection
+
+    walmart = Connection.objects.create(organization=org, kind="walmart", name="Walmart US")
+    first = Connection.objects.create(organization=org, kind="xero", name="Xero UK")
+    second = Connection.objects.create(organization=org, kind="xero", name="Xero US")
+    document = {
+        "schema": 1,
+        "nodes": [
+            {"id": "ack", "type": "walmart.order.acknowledge", "config": {"connection": ""}},
+            {"id": "codes", "type": "rules.books.check_codes", "config": {"connection": ""}},
+            {"id": "invoice", "type": "xero.invoice.create", "config": {"connection": "kept"}},
+        ],
+        "edges": [{"source": "ack", "target": "codes"}, {"source": "codes", "target": "invoice"}],
+    }
+    template = Workflow.objects.create(organization=org, name="Books", is_template=True)
+    template.versions.create(number=1, document=document)
+
+    def cloned(body: dict[str, Any]) -> dict[str, str]:
+        response = api.post(f"/api/templates/{template.pk}/clone/", body, format="json")
+        assert response.status_code == 201, response.json()
+        nodes = Workflow.objects.get(pk=response.json()["id"]).latest_version().document["nodes"]  # type: ignore[union-attr]
+        return {node["id"]: node["config"]["connection"] for node in nodes}
+
+    assert cloned({}) == {"ack": str(walmart.pk), "codes": "", "invoice": "kept"}
+    assert cloned({"connections": {"xero": str(second.pk)}}) == {
+        "ack": str(walmart.pk),
+        "codes": str(second.pk),
+        "invoice": "kept",
+    }
+    refused = api.post(
+        f"/api/templates/{template.pk}/clone/", {"connections": {"xero": str(walmart.pk)}}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "xero" in refused.json()["connections"]
+    assert first.pk  # two Xero connections: nothing is guessed without a choice
+
+
 def test_start_a_run_and_read_every_node(api: APIClient, engine_inline: InlineEngine) -> None:
     workflow = create(api)
     started = api.post(f"/api/workflows/{workflow['id']}/runs/", {"input": {"po": "1"}}, format="json")

@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.rules.finance import alert_finance
 from connectors.rules.money import cents, document_total, rounding_line, to_decimal
-from connectors.rules.nodes.common import ACCOUNTING_CONNECTION, OPTIONS_FROM, remote_choices
+from connectors.rules.nodes.common import ACCOUNTING_CONNECTION, OPTIONS_FROM, accounting_kind, remote_choices
 from connectors.sdk import NodeType, PermanentError, register
 
 
@@ -51,6 +51,9 @@ class BalanceTotal(NodeType):
             },
         },
     }
+
+    def connection_kind_for(self, config: Any) -> str | None:
+        return accounting_kind(config)
 
     def options(self, name: str, connection: Any | None, config: Any) -> list[dict[str, Any]]:
         source = str(config.get("options_from") or "xero.invoice.create")
@@ -125,6 +128,9 @@ class CheckBookCodes(NodeType):
             "finance_webhook": {"type": "string", "title": "Finance webhook URL", "default": ""},
         },
     }
+
+    def connection_kind_for(self, config: Any) -> str | None:
+        return accounting_kind(config)
 
     def execute(self, context: Any, item: Any) -> Any:
         source = str(context.config.get("options_from") or "xero.invoice.create")

@@ -93,3 +93,9 @@ def forget_remote_choices() -> None:
     """Drop cached remote choices (tests, or after the books changed)."""
     with _lock:
         _cache.clear()
+
+
+def accounting_kind(config: Mapping[str, Any]) -> str | None:
+    """The connection kind of the node type the books' codes are read through (``options_from``)."""
+    source = str(config.get("options_from") or OPTIONS_FROM["default"])
+    return node_types.get(source).connection_kind if source in node_types else None
