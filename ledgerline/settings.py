@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list("LEDGERLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", 
 CSRF_TRUSTED_ORIGINS = env_list("LEDGERLINE_CSRF_TRUSTED_ORIGINS", ["http://127.0.0.1:8000", "http://localhost:8000"])
 #: The address people and remote systems use to reach this server (webhook URLs, OAuth callbacks).
 LEDGERLINE_PUBLIC_URL = os.environ.get("LEDGERLINE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+#: Where ``serve`` also serves the local API sandboxes, keeping headers with underscores (Walmart's),
+#: which daphne drops. Empty: no such server (sandbox connections then use the public URL).
+LEDGERLINE_SANDBOX_URL = os.environ.get("LEDGERLINE_SANDBOX_URL", "http://127.0.0.1:8001").rstrip("/")
 
 INSTALLED_APPS = [
     "daphne",
@@ -165,6 +168,10 @@ LEDGERLINE_ENGINE: dict[str, Any] = {
     #: Called on every scheduler tick with the current time (dotted paths).
     "TICK_HOOKS": ["monitoring.services.evaluate_rules"],
 }
+
+#: Fault injection for the crash tests, never set in production: a named point
+#: (``connectors.sdk.faults.crash_point``) where the process SIGKILLs itself.
+LEDGERLINE_CRASH_POINT = os.environ.get("LEDGERLINE_CRASH_POINT", "")
 
 LOGGING = {
     "version": 1,

@@ -23,9 +23,10 @@ def main() -> None:
 
     from daphne.cli import CommandLineInterface
 
-    from engine.management.commands.serve import seed_sandboxes
+    from engine.management.commands.serve import seed_sandboxes, start_sandbox_server
 
     seed_sandboxes()
+    start_sandbox_server()
     CommandLineInterface().run(["-b", "127.0.0.1", "-p", str(port), "--proxy-headers", "ledgerline.asgi:application"])
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from tests.fixtures.engine import wait_for
 
@@ -66,14 +66,23 @@ def _ensure_bundle() -> None:
     subprocess.run(["npm", "run", "build", "--silent"], cwd=ROOT / "frontend", check=True, timeout=300)
 
 
-def _server_env(base: str, port: int) -> dict[str, str]:
+def _server_env(base: str, port: int, sandbox_url: str) -> dict[str, str]:
     from tests.engine.test_workers import worker_env
 
     return worker_env(
         LEDGERLINE_PUBLIC_URL=base,
+        LEDGERLINE_SANDBOX_URL=sandbox_url,
         LEDGERLINE_CSRF_TRUSTED_ORIGINS=f"{base},http://localhost:{port}",
         LEDGERLINE_EMBEDDED_WORKER="0",
     )
+
+
+def http_answers(url: str) -> bool:
+    try:
+        requests.get(url, timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -83,7 +92,7 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=10)
 
 
-def _load_demo(base: str) -> None:
+def _load_demo(base: str, sandbox_url: str) -> None:
     """What ``make run`` loads (templates, demo workflows, demo connections, the admin), with the
     demo Xero connection authorised through the sandbox's consent page."""
     from django.core.management import call_command
@@ -93,11 +102,22 @@ def _load_demo(base: str) -> None:
     from connectors.sdk.models import Connection
     from tests.connectors.xero.conftest import authorise
 
-    with override_settings(LEDGERLINE_PUBLIC_URL=base):
+    with override_settings(LEDGERLINE_PUBLIC_URL=base, LEDGERLINE_SANDBOX_URL=sandbox_url):
         call_command("bootstrap", "--username", ADMIN_USER, "--password", ADMIN_PASSWORD, "--quiet")
     for xero in Connection.objects.filter(kind="xero"):
         authorise(StoredConnection(xero))
         StoredConnection(xero).set_status(Connection.Status.CONNECTED)
+
+
+def _ensure_test_database(django_db_blocker: Any) -> Any:
+    """pytest-django creates the test database only when a selected test asks for ``db``; the browser
+    tests share it with the server instead, so when they run alone they create it here (and drop it)."""
+    if str(connection.settings_dict["NAME"]).startswith("test_"):
+        return None
+    from django.test.utils import setup_databases
+
+    with django_db_blocker.unblock():
+        return setup_databases(verbosity=0, interactive=False, aliases={"default"})
 
 
 @pytest.fixture(scope="package")
@@ -109,6 +129,7 @@ def live_app(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
         if connection.vendor != "postgresql":
             pytest.skip("the browser tests need a server database shared with the server (make test: PostgreSQL)")
     _ensure_bundle()
+    own_database = _ensure_test_database(django_db_blocker)
     import dramatiq
 
     import engine.tasks  # noqa: F401  (declares the actors on the broker)
@@ -117,7 +138,8 @@ def live_app(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
     broker.flush_all()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = _server_env(base, port)
+    sandbox_url = f"http://127.0.0.1:{free_port()}"
+    env = _server_env(base, port, sandbox_url)
     logs = tmp_path_factory.mktemp("live_app")
     started: list[subprocess.Popen[bytes]] = []
     try:
@@ -145,7 +167,8 @@ def live_app(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
                     return False
 
             wait_for(up, timeout=90, message="the ASGI server to answer")
-            _load_demo(base)
+            wait_for(lambda: http_answers(f"{sandbox_url}/sandbox/xero/"), timeout=30, message="the sandbox server")
+            _load_demo(base, sandbox_url)
         yield base
     finally:
         for process in started:
@@ -155,6 +178,11 @@ def live_app(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pyt
             from django.core.management import call_command
 
             call_command("flush", interactive=False, verbosity=0)
+            if own_database is not None:
+                from django.test.utils import teardown_databases
+
+                connections.close_all()
+                teardown_databases(own_database, verbosity=0)
 
 
 @pytest.fixture(scope="package")
@@ -166,7 +194,7 @@ def artifacts_dir() -> Path:
 
 
 @pytest.fixture(scope="package")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def chromium(admin_token: str) -> Iterator[Any]:
     """Debian's Chromium, headless, through Playwright (no browser downloads)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium (apt-get install chromium)")
@@ -180,22 +208,23 @@ def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             browser.close()
 
 
-@pytest.fixture
-def orm(live_app: str, django_db_blocker: Any) -> Any:
-    """``with orm(): ...`` reads and writes the test database the server uses (committed at once)."""
-    return django_db_blocker.unblock
-
-
-@pytest.fixture
-def api_session(orm: Any) -> requests.Session:
-    """A ``requests`` session logged into the API as the admin (token auth)."""
+@pytest.fixture(scope="package")
+def admin_token(live_app: str, django_db_blocker: Any) -> str:
+    """The admin's API token. Read before the browser starts: Playwright's event loop then runs in
+    this thread, and Django refuses database calls from a thread with a running loop."""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    with orm():
+    with django_db_blocker.unblock():
         token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username=ADMIN_USER))
+    return str(token.key)
+
+
+@pytest.fixture
+def api_session(admin_token: str) -> requests.Session:
+    """A ``requests`` session logged into the API as the admin (token auth)."""
     session = requests.Session()
-    session.headers["Authorization"] = f"Token {token.key}"
+    session.headers["Authorization"] = f"Token {admin_token}"
     return session
 
 

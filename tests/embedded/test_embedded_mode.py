@@ -38,6 +38,7 @@ def embedded_env(data_dir: Path, port: int) -> dict[str, str]:
     env.update(
         LEDGERLINE_DATA_DIR=str(data_dir),
         LEDGERLINE_PUBLIC_URL=f"http://127.0.0.1:{port}",
+        LEDGERLINE_SANDBOX_URL=f"http://127.0.0.1:{free_port()}",
         LEDGERLINE_CSRF_TRUSTED_ORIGINS=f"http://127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
@@ -151,3 +152,14 @@ def test_templates_are_loaded(embedded_server: dict[str, Any]) -> None:
     http.headers["Authorization"] = f"Token {embedded_server['token']}"
     names = [t["name"] for t in http.get(f"{embedded_server['base']}/api/templates/", timeout=10).json()["results"]]
     assert "Order triage (built-in nodes)" in names
+
+
+def test_the_demo_walmart_connection_reaches_its_sandbox(embedded_server: dict[str, Any]) -> None:
+    """Walmart's headers have underscores; the sandboxes' own server keeps them (daphne drops them)."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Token {embedded_server['token']}"
+    connections = http.get(f"{embedded_server['base']}/api/connections/", timeout=10).json()["results"]
+    (walmart,) = [c for c in connections if c["kind"] == "walmart"]
+    tested = http.post(f"{embedded_server['base']}/api/connections/{walmart['id']}/test/", timeout=30)
+    assert tested.status_code == 200, tested.text
+    assert tested.json()["ok"] is True, tested.json()

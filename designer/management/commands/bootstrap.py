@@ -61,7 +61,11 @@ class Command(BaseCommand):
         for entry in json.loads(path.read_text()):
             if entry["kind"] not in connection_kinds:
                 continue
-            base_url = entry["base_url"].replace("{public_url}", settings.LEDGERLINE_PUBLIC_URL)
+            base_url = (
+                entry["base_url"]
+                .replace("{sandbox_url}", settings.LEDGERLINE_SANDBOX_URL or settings.LEDGERLINE_PUBLIC_URL)
+                .replace("{public_url}", settings.LEDGERLINE_PUBLIC_URL)
+            )
             connection, created = Connection.objects.get_or_create(
                 organization=org,
                 name=entry["name"],

@@ -11,6 +11,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from connectors.sdk.sandbox_server import SandboxServer
 from engine.worker import SchedulerThread, start_embedded_worker
 
 
@@ -24,6 +25,15 @@ def seed_sandboxes() -> None:
                 seed()
 
 
+def start_sandbox_server() -> SandboxServer | None:
+    """The sandboxes' own server at ``LEDGERLINE_SANDBOX_URL`` (see :mod:`connectors.sdk.sandbox_server`)."""
+    if not settings.LEDGERLINE_SANDBOX_URL:
+        return None
+    server = SandboxServer(settings.LEDGERLINE_SANDBOX_URL)
+    server.start()
+    return server
+
+
 class Command(BaseCommand):
     help = "Serve Ledgerline over HTTP and websockets (with the in-process worker in embedded mode)."
 
@@ -32,6 +42,19 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-scheduler", action="store_true", help="do not poll triggers in this process")
         parser.add_argument("--worker-threads", type=int, default=2)
+
+    def _start_sandbox_server(self) -> SandboxServer | None:
+        try:
+            server = start_sandbox_server()
+        except OSError as exc:
+            self.stderr.write(
+                f"The local sandboxes cannot listen on {settings.LEDGERLINE_SANDBOX_URL} ({exc.strerror}): "
+                "set LEDGERLINE_SANDBOX_URL to a free address, or empty to serve them on the public URL only."
+            )
+            return None
+        if server is not None:
+            self.stdout.write(f"Local API sandboxes on {settings.LEDGERLINE_SANDBOX_URL}/sandbox/")
+        return server
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None
@@ -42,6 +65,7 @@ class Command(BaseCommand):
         if not options["no_scheduler"]:
             scheduler = SchedulerThread()
             scheduler.start()
+        sandboxes = self._start_sandbox_server()
         self.stdout.write(f"Ledgerline is serving on http://{options['host']}:{options['port']}/", ending="\n")
         self.stdout.flush()
         try:
@@ -49,6 +73,8 @@ class Command(BaseCommand):
                 ["-b", options["host"], "-p", str(options["port"]), "--proxy-headers", "ledgerline.asgi:application"]
             )
         finally:
+            if sandboxes is not None:
+                sandboxes.stop()
             if scheduler is not None:
                 scheduler.stop()
             if worker is not None:
