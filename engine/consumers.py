@@ -49,6 +49,11 @@ class _EventStream(AsyncJsonWebsocketConsumer):
     async def run_event(self, message: dict[str, Any]) -> None:
         await self.forward(message["event"])
 
+    async def run_events(self, message: dict[str, Any]) -> None:
+        """Several events of one commit (or of commits published together), in order."""
+        for event in message["events"]:
+            await self.forward(event)
+
     async def forward(self, event: dict[str, Any]) -> None:
         position = self.position(event)
         if position <= self.cursor:

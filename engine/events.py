@@ -6,12 +6,16 @@ sequence number is kept on the run row and advanced in memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import queue
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -95,19 +99,81 @@ def publish(messages: list[dict[str, Any]]) -> None:
     """Send events to the run's and the workflow's groups; a failure only logs.
 
     Events are durable, so a client that missed a message replays it from the
-    database when it reconnects.
+    database when it reconnects. With a channel layer outside this process
+    (Redis), the sending is handed to this process's publisher thread and the
+    caller does not wait for it; the in-memory layer (embedded mode, one
+    process) is sent to at once.
     """
     layer = get_channel_layer()
     if layer is None or not messages:
         return
-    try:
-        async_to_sync(_send_all)(layer, messages)
-    except Exception:  # noqa: BLE001 - live delivery is best effort; the database has the events
-        logger.warning("could not publish run events to the channel layer", exc_info=True)
+    if isinstance(layer, InMemoryChannelLayer):
+        try:
+            async_to_sync(_send_all)(layer, messages)
+        except Exception:  # noqa: BLE001 - live delivery is best effort; the database has the events
+            logger.warning("could not publish run events to the channel layer", exc_info=True)
+        return
+    _publisher.submit(messages)
+
+
+def _grouped(messages: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each group's events in order: one channel-layer send per group, not one per event."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for message in sorted(messages, key=lambda m: (m["id"] is None, m["id"] or 0)):
+        for group in (run_group(message["run_id"]), workflow_group(message["workflow_id"])):
+            groups.setdefault(group, []).append(message)
+    return groups
 
 
 async def _send_all(layer: Any, messages: list[dict[str, Any]]) -> None:
-    """All of a commit's events in one trip into the event loop."""
-    for message in messages:
-        for group in (run_group(message["run_id"]), workflow_group(message["workflow_id"])):
-            await layer.group_send(group, {"type": "run.event", "event": message})
+    """All of a commit's (or several commits') events in one trip into the event loop."""
+    for group, events in _grouped(messages).items():
+        if len(events) == 1:
+            await layer.group_send(group, {"type": "run.event", "event": events[0]})
+        else:
+            await layer.group_send(group, {"type": "run.events", "events": events})
+
+
+class _Publisher:
+    """One thread per process with one long-lived event loop that sends committed events.
+
+    A fresh event loop per publish (what ``async_to_sync`` does on a worker
+    thread) means a fresh connection to Redis per publish, and the committing
+    thread waiting for it; here the loop, its connections and the waiting stay
+    on one thread, and events committed meanwhile travel together.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[list[dict[str, Any]]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def submit(self, messages: list[dict[str, Any]]) -> None:
+        if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                    self._queue = queue.SimpleQueue()  # after a fork: the parent's queue is not ours
+                    self._pid = os.getpid()
+                    self._thread = threading.Thread(target=self._run, name="ledgerline-events", daemon=True)
+                    self._thread.start()
+        self._queue.put(messages)
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        work = self._queue
+        while True:
+            batch = list(work.get())
+            while True:
+                try:
+                    batch.extend(work.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                loop.run_until_complete(_send_all(get_channel_layer(), batch))
+            except Exception:  # noqa: BLE001 - live delivery is best effort; the database has the events
+                logger.warning("could not publish run events to the channel layer", exc_info=True)
+
+
+_publisher = _Publisher()
