@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,22 @@ def client_for(context: Any) -> WalmartClient:
 
 def line_status(line: dict[str, Any]) -> str:
     return str(line["orderLineStatuses"]["orderLineStatus"][-1]["status"])
+
+
+def change_key(order: dict[str, Any]) -> str:
+    """One state of an order, for deduplicating trigger events: the purchase order, when it last
+    changed, and its refunds. A refund changes neither ``orderDate`` nor a line's ``statusDate``,
+    so without them a refund on an order already seen would look like a repeat and be dropped."""
+    key = f"{order['purchaseOrderId']}:{modified_ms(order)}"
+    refunds = sorted(
+        f"{line.get('lineNumber')}/{line['refund'].get('refundId', '')}/"
+        f"{len(line['refund'].get('refundCharges', {}).get('refundCharge', []))}"
+        for line in order.get("orderLines", {}).get("orderLine", [])
+        if isinstance(line.get("refund"), dict)
+    )
+    if refunds:
+        key += ":r" + hashlib.sha256(",".join(refunds).encode()).hexdigest()[:12]
+    return key
 
 
 def modified_ms(order: dict[str, Any]) -> int:

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.sdk import PollingTrigger, PollResult, TriggerEvent, register
-from connectors.walmart.nodes.common import CONNECTION_FIELD, client_for, iso_ms, modified_ms
+from connectors.walmart.nodes.common import CONNECTION_FIELD, change_key, client_for, iso_ms, modified_ms
 
 #: Polls look back this far past the last change seen, so a late write is never missed.
 OVERLAP_MS = 2 * 60 * 1000
@@ -65,10 +65,7 @@ class NewOrChangedOrders(PollingTrigger):
         if config.get("status"):
             params["status"] = config["status"]
         page = client_for(context).orders_page(params, cursor.get("next"))
-        events = [
-            TriggerEvent(key=f"{order['purchaseOrderId']}:{modified_ms(order)}", payload=order)
-            for order in page["orders"]
-        ]
+        events = [TriggerEvent(key=change_key(order), payload=order) for order in page["orders"]]
         walk_max = max([int(cursor.get("walk_max", since)), *(modified_ms(order) for order in page["orders"])])
         next_page = page["meta"].get("nextCursor")
         if next_page:

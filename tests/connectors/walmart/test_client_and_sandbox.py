@@ -193,6 +193,42 @@ def test_polling_never_misses_a_change_across_restarts(connection: FakeConnectio
     assert len(new_keys) == 5
 
 
+def test_a_refund_on_an_order_already_seen_is_a_new_event(connection: FakeConnection) -> None:
+    """A refund changes no date Walmart reports on the order; the event key still changes."""
+    first, cursor = poll_all(connection, None)
+    po = first[0].split(":")[0]
+    order = WalmartClient(connection).order(po)
+    line = order["orderLines"]["orderLine"][0]
+    charge = line["charges"]["charge"][0]
+    amount = {"currency": charge["chargeAmount"]["currency"], "amount": -1}
+    refund_charge = {
+        "refundReason": "DamagedItem",
+        "charge": {"chargeType": "PRODUCT", "chargeName": "ItemPrice", "chargeAmount": amount, "tax": None},
+    }
+    body = {
+        "orderRefund": {
+            "purchaseOrderId": po,
+            "orderLines": {
+                "orderLine": [
+                    {
+                        "lineNumber": line["lineNumber"],
+                        "isFullRefund": False,
+                        "refunds": {
+                            "refund": [{"refundComments": "dented", "refundCharges": {"refundCharge": [refund_charge]}}]
+                        },
+                    }
+                ]
+            },
+        }
+    }
+    WalmartClient(connection).call("POST", f"/v3/orders/{po}/refund", body=body)
+    second, _ = poll_all(connection, cursor)
+    refunded = [key for key in second if key.startswith(f"{po}:") and key not in first]
+    assert len(refunded) == 1 and ":r" in refunded[0]
+    third, _ = poll_all(connection, cursor)  # polling again: the same state, the same key
+    assert [key for key in third if key.startswith(f"{po}:")] == [key for key in second if key.startswith(f"{po}:")]
+
+
 @pytest.mark.parametrize(
     ("faults", "error", "code"),
     [
