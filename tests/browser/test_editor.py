@@ -69,6 +69,19 @@ def settled_box(locator: Any) -> dict[str, float]:
     raise AssertionError(f"{locator} kept moving")
 
 
+def empty_canvas_point(page: Page, pane: dict[str, float]) -> dict[str, float]:
+    """A point of the canvas with no node, edge or control on it (dragging there pans)."""
+    for fx in (0.5, 0.3, 0.7, 0.1, 0.9):
+        for fy in (0.03, 0.97, 0.5, 0.25, 0.75):
+            point = {"x": pane["x"] + pane["width"] * fx, "y": pane["y"] + pane["height"] * fy}
+            if page.evaluate(
+                "([x, y]) => document.elementFromPoint(x, y)?.classList.contains('react-flow__pane') ?? false",
+                [point["x"], point["y"]],
+            ):
+                return point
+    raise AssertionError("no empty spot on the canvas to pan from")
+
+
 def center_on(page: Page, node: str) -> None:
     """Zoom the canvas in on ``node`` (mouse wheel) and pan it to the middle, so its ports are big
     enough to grab and there is room below it to drop a node."""
@@ -82,7 +95,7 @@ def center_on(page: Page, node: str) -> None:
         page.mouse.wheel(0, -120)
     pane, box = page.locator(".react-flow__pane").bounding_box(), settled_box(target)
     assert pane is not None
-    grab = {"x": pane["x"] + pane["width"] / 2, "y": pane["y"] + 15}  # empty canvas above the row of nodes
+    grab = empty_canvas_point(page, pane)
     dx = pane["x"] + pane["width"] / 2 - (box["x"] + box["width"] / 2)
     dy = pane["y"] + pane["height"] / 3 - (box["y"] + box["height"] / 2)
     page.mouse.move(grab["x"], grab["y"])
@@ -167,6 +180,8 @@ def test_clone_edit_save_run_and_inspect_the_order_to_invoice_template(
     assert run["status"] == "succeeded", (run["status"], run.get("error"))
     for node in [*TEMPLATE_NODES, added]:
         expect(page.get_by_test_id(f"node-{node}")).to_have_attribute("data-status", "succeeded")
+    page.get_by_role("button", name="Fit view").click()
+    settled_box(page.get_by_test_id("node-orders"))
     page.screenshot(path=str(artifacts_dir / "live-run.png"))
 
     # A node's output: the invoice Xero created for the order.
