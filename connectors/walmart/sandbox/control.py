@@ -14,6 +14,7 @@ from connectors.walmart.sandbox.http import body_json, json_response
 from connectors.walmart.sandbox.returns import add_returns, seed_returns
 from connectors.walmart.sandbox.seed import CATALOGUE, seed_orders
 from connectors.walmart.sandbox.store import STORE, Faults
+from connectors.walmart.sandbox.views import _update_lines
 
 
 def add_orders(orders: list[dict[str, Any]]) -> None:
@@ -24,6 +25,25 @@ def add_orders(orders: list[dict[str, Any]]) -> None:
             STORE.orders[order["purchaseOrderId"]] = order
         for sku, _, _ in CATALOGUE:
             STORE.inventory.setdefault(sku, 100)
+
+
+def ship_orders(purchase_order_ids: list[str], carrier: str = "UPS") -> int:
+    """Ship every open line of these orders as the seller's warehouse would (Walmart charges the
+    buyer then); returns how many orders changed. A test and seeding tool, like the rest here."""
+    shipped = 0
+    for purchase_order_id in purchase_order_ids:
+        order = STORE.orders.get(purchase_order_id)
+        if order is None:
+            continue
+        tracking = {"carrierName": {"carrier": carrier}, "trackingNumber": f"1Z{purchase_order_id}"}
+        lines = {
+            line["lineNumber"]: {"trackingInfo": tracking}
+            for line in order["orderLines"]["orderLine"]
+            if line["orderLineStatuses"]["orderLineStatus"][-1]["status"] in {"Created", "Acknowledged"}
+        }
+        if lines and _update_lines(purchase_order_id, lines, "Shipped").status_code == 200:
+            shipped += 1
+    return shipped
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:

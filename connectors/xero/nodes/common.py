@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.sdk import NodeError, NodeType, PermanentError, RetryPolicy
+from connectors.sdk.faults import crash_point
 from connectors.xero.client import XeroClient
 
 CONNECTION_FIELD: dict[str, Any] = {"type": "string", "format": "connection", "title": "Xero connection"}
@@ -89,6 +90,8 @@ def create_batched(
             batch_key([effect.key for _, effect, _ in pending]),
             unitdp=4,
         )
+        # Test-only fault injection: the records exist at Xero, the ledger does not know yet.
+        crash_point(f"xero.{kind}.after_create")
         for (index, effect, _), outcome in zip(pending, outcomes, strict=True):
             if outcome.record is None:
                 results[index] = PermanentError(

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.sdk import NodeType, PermanentError, register
+from connectors.sdk.faults import crash_point
 from connectors.xero.client import quote
 from connectors.xero.nodes.common import CONNECTION_FIELD, XERO_RETRY, client_for
 
@@ -50,6 +51,7 @@ class FindOrCreateContact(NodeType):
         found = self._find(client, item)
         if found is None:
             found = self._create(client, item, effect.key)
+            crash_point("xero.contact.after_create")  # test-only fault injection (connectors.sdk.faults)
         effect.record(found, remote_id=found["ContactID"])
         return found
 
