@@ -62,17 +62,21 @@ def _allocate(run: Run, count: int) -> int:
     return int(row[0])
 
 
-def record_events(run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> list[RunEvent]:
+def record_events(
+    run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]], *, allocated: bool = False
+) -> list[RunEvent]:
     """Store ``(type, node_id, payload)`` entries for ``run`` and publish them on commit.
 
     Call it inside the transaction that made the state change, so an event
-    exists exactly when its change does.
+    exists exactly when its change does. ``allocated``: the caller already
+    advanced ``run.last_seq`` by the entries in the same transaction (a run
+    created with them, a run-row update that reserved them).
     """
     entries = list(entries)
     if not entries:
         return []
     now = timezone.now()
-    last = _allocate(run, len(entries))
+    last = int(run.last_seq) if allocated else _allocate(run, len(entries))
     first = last - len(entries) + 1
     events = [
         RunEvent(

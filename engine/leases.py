@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
@@ -61,3 +62,46 @@ def renew(run_id: str, owner: str) -> bool:
 
 def release(run_id: str, owner: str) -> None:
     Run.objects.filter(pk=run_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+
+
+def _claim_and_load_sql() -> str:
+    run = Run._meta
+    workflow = run.get_field("workflow").related_model._meta  # type: ignore[union-attr]
+    version = run.get_field("workflow_version").related_model._meta  # type: ignore[union-attr]
+    states = ", ".join(["%s"] * len(ACTIVE_STATES))
+    return (
+        f"UPDATE {run.db_table} AS r SET lease_owner = %s, lease_expires_at = %s, "  # noqa: S608 - names from models
+        "crash_count = CASE WHEN r.lease_owner = '' THEN r.crash_count ELSE r.crash_count + 1 END "
+        f"FROM {workflow.db_table} AS w, {version.db_table} AS v "
+        f"WHERE r.id = %s AND r.status IN ({states}) "
+        "AND (r.lease_expires_at IS NULL OR r.lease_expires_at < %s) "
+        "AND w.id = r.workflow_id AND v.id = r.workflow_version_id "
+        "RETURNING r.*, w.organization_id AS claimed_organization_id, v.created_at AS claimed_version_created_at"
+    )
+
+
+def claim_and_load(run_id: str, owner: str) -> tuple[Run | None, dt.datetime | None]:
+    """:func:`try_claim` and the run's row in one statement where the database allows it.
+
+    Returns ``(run, None)`` when claimed; the run carries ``claimed_organization_id``
+    and ``claimed_version_created_at`` (its workflow's organisation, its version's
+    creation time: enough to take the version from :mod:`engine.versions`).
+    ``(None, held_until)`` as :func:`try_claim` otherwise.
+    """
+    if connection.vendor != "postgresql":
+        claimed, held_until = try_claim(run_id, owner)
+        if not claimed:
+            return None, held_until
+        run = Run.objects.select_related("workflow", "workflow_version").get(pk=run_id)
+        run.claimed_organization_id = run.workflow.organization_id  # type: ignore[attr-defined]
+        run.claimed_version_created_at = run.workflow_version.created_at  # type: ignore[attr-defined]
+        return run, None
+    now = timezone.now()
+    params = [owner, now + lease_duration(), run_id, *[str(s) for s in ACTIVE_STATES], now]
+    rows = list(Run.objects.raw(_claim_and_load_sql(), params))
+    if rows:
+        return rows[0], None
+    row = Run.objects.filter(pk=run_id).values("status", "lease_expires_at").first()
+    if row is None or row["status"] in FINAL_RUN_STATES:
+        return None, None
+    return None, row["lease_expires_at"]

@@ -57,17 +57,20 @@ class RunRecorder:
 
         The run row is only changed while this worker holds the lease and the
         run is not cancelled; otherwise nothing is written and False is returned.
+        Events reserve their sequence numbers in the same statement (the run's
+        ``last_seq`` as this worker last wrote it, compared and advanced), so
+        every write with events checks the lease, and costs no extra round trip.
         """
         self.defer(node_runs, events, run_update)
         update, self._run_update = self._run_update, {}
+        if self._events:
+            update["last_seq"] = self.run.last_seq + len(self._events)
         with transaction.atomic():
             if update:
-                updated = (
-                    Run.objects.filter(pk=self.run.pk, lease_owner=self.owner)
-                    .exclude(status=RunStatus.CANCELLED)
-                    .update(**update)
-                )
-                if not updated:
+                rows = Run.objects.filter(pk=self.run.pk, lease_owner=self.owner).exclude(status=RunStatus.CANCELLED)
+                if "last_seq" in update:
+                    rows = rows.filter(last_seq=self.run.last_seq)
+                if not rows.update(**update):
                     return False
                 for field, value in update.items():
                     setattr(self.run, field, value)
@@ -85,6 +88,8 @@ class RunRecorder:
             if any(nr.pk is None for nr in new):  # a database that does not return ids
                 stored = NodeRun.objects.filter(run=self.run, node_id__in=[nr.node_id for nr in new])
                 self.node_runs.update({nr.node_id: nr for nr in stored})
-        if old:
+        if len(old) == 1:
+            NodeRun.objects.filter(pk=old[0].pk).update(**{name: getattr(old[0], name) for name in NODE_RUN_FIELDS})
+        elif old:
             NodeRun.objects.bulk_update(old, NODE_RUN_FIELDS)
-        record_events(self.run, events)
+        record_events(self.run, events, allocated=True)

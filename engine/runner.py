@@ -25,7 +25,7 @@ from django.utils import timezone
 from connectors.sdk.errors import FailureKind
 from connectors.sdk.nodes import RetryPolicy
 from connectors.sdk.registry import node_types
-from engine import leases
+from engine import leases, versions
 from engine.batching import outcome_of, park
 from engine.context import EngineContext
 from engine.core.graph import WorkflowGraph, gather_input, parse_document
@@ -49,17 +49,14 @@ def graph_for_version(version_id: int, document_json: str) -> WorkflowGraph:
 
 
 def load_graph(run: Run) -> WorkflowGraph:
-    import json
-
-    version = run.workflow_version
-    return graph_for_version(version.pk, json.dumps(version.document, sort_keys=True))
+    return versions.graph_of(versions.remember(run.workflow_version))
 
 
 def advance_run(run_id: str) -> None:
     """Advance ``run_id`` as far as it can go now (the body of the worker actor)."""
     owner = leases.new_owner()
-    claimed, held_until = leases.try_claim(run_id, owner)
-    if not claimed:
+    run, held_until = leases.claim_and_load(run_id, owner)
+    if run is None:
         if held_until is not None:
             # Someone holds the lease: maybe a worker that died. Look again when it expires.
             wait = max(1.0, (held_until - timezone.now()).total_seconds() + 1.0)
@@ -67,8 +64,9 @@ def advance_run(run_id: str) -> None:
         return
     stepper = None
     try:
-        run = Run.objects.select_related("workflow", "workflow_version").get(pk=run_id)
-        stepper = RunStepper(run, owner)
+        # Versions never change: each process reads a version's document once.
+        run.workflow_version = versions.get_version(run.workflow_version_id, run.claimed_version_created_at)  # type: ignore[attr-defined]
+        stepper = RunStepper(run, owner, organization_id=run.claimed_organization_id)  # type: ignore[attr-defined]
         stepper.advance()
     finally:
         if stepper is None or not stepper.state.released:
@@ -78,14 +76,17 @@ def advance_run(run_id: str) -> None:
 class RunStepper:
     """Moves one claimed run forward, one ready node after the other."""
 
-    def __init__(self, run: Run, owner: str) -> None:
+    def __init__(self, run: Run, owner: str, *, organization_id: int | None = None) -> None:
         self.run = run
         self.owner = owner
+        self.organization_id = run.workflow.organization_id if organization_id is None else organization_id
         self.graph = load_graph(run)
         self.state = RunRecorder(run, owner)
         self.node_runs = self.state.node_runs
         self.missing_types = sorted({spec.type for spec in self.graph.nodes.values() if spec.type not in node_types})
         self.renewed_at = time.monotonic()
+        #: A side effect succeeded and its success is not yet written (see :meth:`advance`).
+        self._effect_unsaved = False
         self.trigger_node_id = "" if self.missing_types else (run.trigger_node_id or self._default_trigger())
 
     # -- the loop -----------------------------------------------------------------
@@ -114,6 +115,12 @@ class RunStepper:
             if node_id is None:
                 self._end(RunStatus.SUCCEEDED, error=None)
                 return
+            if self._effect_unsaved:
+                # A side effect's success is committed before the next node starts (with the
+                # end of the run when it was the last node: one transaction for both).
+                if not self.state.write():
+                    return
+                self._effect_unsaved = False
             if self._renewal_due(node_id):
                 if not leases.renew(str(self.run.pk), self.owner):
                     return  # cancelled, or the lease was lost: another worker owns the run now
@@ -122,9 +129,16 @@ class RunStepper:
                 return
 
     def _renewal_due(self, node_id: str) -> bool:
-        """Renew (and see a cancel) before every side effect, else a few times per lease."""
-        if not self._pure(node_id):
+        """Renew (and see a cancel) before every batched call, else a few times per lease.
+
+        A side-effect node renews with the write of its start, which checks the
+        lease and a cancel in the same statement (:meth:`_start_node`).
+        """
+        node_type = node_types.get_class(self.graph.nodes[node_id].type)
+        if node_type.batchable:
             return True
+        if node_type.side_effects:
+            return False
         return time.monotonic() - self.renewed_at > leases.lease_duration().total_seconds() / 4
 
     def _pure(self, node_id: str) -> bool:
@@ -157,10 +171,12 @@ class RunStepper:
             return self._step_batched(node_id, type(node_type).retry)
         item = self._item_for(node_id)
         node_run = self._start_node(node_id, spec.type, item, persist=not self._pure(node_id))
+        if node_run is None:
+            return False  # cancelled, or the lease was lost: another worker owns the run now
         context = EngineContext(
             run_id=str(self.run.pk),
             workflow_id=str(self.run.workflow_id),
-            organization_id=self.run.workflow.organization_id,
+            organization_id=self.organization_id,
             node_id=node_id,
             attempt=node_run.attempts,
             config=spec.config,
@@ -187,6 +203,7 @@ class RunStepper:
         parked = None
         if node_run is None or node_run.status != NodeStatus.RUNNING:
             node_run = self._start_node(node_id, spec.type, self._item_for(node_id), persist=False)
+            assert node_run is not None  # a deferred start is never refused
         else:
             parked = BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=node_run.attempts).first()
         outcome = outcome_of(parked) if parked is not None else None
@@ -233,8 +250,12 @@ class RunStepper:
         self.state.defer([], [("run.started", "", {})] if first else [], update)
         return True
 
-    def _start_node(self, node_id: str, node_type: str, item: Any, *, persist: bool = True) -> NodeRun:
-        """Mark a node as started; a pure node's start is written with its outcome."""
+    def _start_node(self, node_id: str, node_type: str, item: Any, *, persist: bool = True) -> NodeRun | None:
+        """Mark a node as started; a pure node's start is written with its outcome.
+
+        A persisted start renews the lease in the same write; None when the
+        write was refused (the lease was lost or the run cancelled).
+        """
         node_run = self.node_runs.get(node_id) or NodeRun(run=self.run, node_id=node_id, node_type=node_type)
         node_run.status = NodeStatus.RUNNING
         node_run.attempts += 1
@@ -243,7 +264,10 @@ class RunStepper:
         node_run.next_attempt_at = None
         started: list[Event] = [("node.started", node_id, {"attempt": node_run.attempts})]
         if persist:
-            self.state.write([node_run], started)
+            renewed = {"lease_expires_at": timezone.now() + leases.lease_duration()}
+            if not self.state.write([node_run], started, renewed):
+                return None
+            self.renewed_at = time.monotonic()
         else:
             self.state.defer([node_run], started)
         return node_run
@@ -260,10 +284,8 @@ class RunStepper:
             payload["batch_size"] = batch_size
         if outcome.fanout is None:
             events.append(("node.succeeded", node_run.node_id, payload))
-            if self._pure(node_run.node_id):
-                self.state.defer([node_run], events)
-            else:
-                self.state.write([node_run], events)
+            self.state.defer([node_run], events)
+            self._effect_unsaved = self._effect_unsaved or not self._pure(node_run.node_id)
             return
         with transaction.atomic():
             # Children copy this run's finished nodes: they must be written first.

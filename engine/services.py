@@ -44,9 +44,12 @@ def start_run(
                 event_key=event_key,
                 input=payload,
                 triggered_by=triggered_by[:100],
+                last_seq=1,  # its first event, below: a new run needs no sequence allocation
             )
             record_events(
-                run, [("run.created", "", {"trigger_node_id": trigger_node_id, "version": workflow_version.number})]
+                run,
+                [("run.created", "", {"trigger_node_id": trigger_node_id, "version": workflow_version.number})],
+                allocated=True,
             )
             enqueue_run(str(run.pk))
     except IntegrityError:

@@ -6,13 +6,13 @@ import json
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from connectors.sdk.errors import WebhookRejected
 from connectors.sdk.nodes import WebhookRequest
+from engine.db import refresh_connections
 from engine.webhooks import receive_delivery
 
 
@@ -31,8 +31,9 @@ def _receive(token: str, delivery: WebhookRequest) -> JsonResponse:
 #: executor's fixed threads, which reuse theirs. A WSGI request (the test client) stays
 #: on its own thread and connection.
 def _receive_pooled(token: str, delivery: WebhookRequest) -> JsonResponse:
-    # Each pool thread keeps its database connection (CONN_MAX_AGE); here it checks its age and health.
-    close_old_connections()
+    # Each pool thread keeps its database connection (CONN_MAX_AGE); its age and health are
+    # checked every few seconds and after an error, not with a round trip per delivery.
+    refresh_connections()
     return _receive(token, delivery)
 
 

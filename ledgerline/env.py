@@ -54,7 +54,7 @@ def broker_config(url: str, namespace: str) -> dict[str, Any]:
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
-        "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "engine.db.DbConnectionsMiddleware",
     ]
     if scheme == "stub":
         return {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": middleware}
