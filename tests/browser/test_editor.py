@@ -221,3 +221,38 @@ def test_a_node_type_registered_by_a_django_app_is_in_the_palette_with_its_form(
         expect(panel.locator(f"[name='config.{field}']")).to_be_visible()
     panel.locator("[name='config.open_file']").fill("/tmp/gate-open")
     expect(panel.locator("[name='config.open_file']")).to_have_value("/tmp/gate-open")
+
+
+def test_leaving_with_unsaved_changes_asks_first(
+    api_session: requests.Session, browser_page: Page, live_app: str
+) -> None:
+    """In-app links and the back button both ask; saying no keeps the canvas as it was."""
+    page = browser_page
+    created = api_session.post(f"{live_app}/api/workflows/", json={"name": "Unsaved"}, timeout=10)
+    assert created.status_code == 201, created.text
+    editor_url = f"/workflows/{created.json()['id']}"
+    page.goto("/")
+    page.get_by_role("link", name="Unsaved", exact=True).click()  # in the app: back is the app's to handle
+    expect(page).to_have_url(re.compile(re.escape(editor_url) + "$"))
+    page.get_by_label("Search node types").fill("builtin.debug")
+    page.get_by_test_id("palette-item-builtin.debug").press("Enter")
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+
+    asked: list[str] = []
+
+    def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.get_by_role("link", name="Runs", exact=True).click()
+    expect(page.get_by_test_id("palette")).to_be_visible()
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    page.go_back()
+    expect(page.get_by_test_id("palette")).to_be_visible()
+    assert page.url.endswith(editor_url)
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    page.get_by_role("link", name="Runs", exact=True).click()
+    expect(page.get_by_role("table", name="Runs")).to_be_visible()
+    assert len(asked) == 3 and all("unsaved changes" in message for message in asked)

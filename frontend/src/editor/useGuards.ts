@@ -1,8 +1,8 @@
-// Unsaved changes: the browser's leave-page prompt, and a confirm before in-app navigation.
-// The app uses <BrowserRouter>, where react-router's useBlocker is not available, so in-app links
-// are intercepted in the capture phase (before react-router's Link sees the click).
+// Unsaved changes: the browser's leave-page prompt for reloads and other sites, and a confirm
+// before any in-app navigation away from the workflow (links, back/forward, navigate()).
 
 import { useEffect, useRef } from "react";
+import { useBlocker } from "react-router-dom";
 
 export const LEAVE_MESSAGE = "You have unsaved changes on this workflow. Leave without saving?";
 
@@ -10,29 +10,22 @@ export function useUnsavedGuard(dirty: boolean) {
   const dirtyRef = useRef(dirty);
   dirtyRef.current = dirty;
 
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) => dirty && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (blocker.state !== "blocked") return;
+    if (window.confirm(LEAVE_MESSAGE)) blocker.proceed();
+    else blocker.reset();
+  }, [blocker]);
+
   useEffect(() => {
     const beforeUnload = (event: BeforeUnloadEvent) => {
       if (!dirtyRef.current) return;
       event.preventDefault();
       event.returnValue = LEAVE_MESSAGE;
     };
-    const click = (event: MouseEvent) => {
-      if (!dirtyRef.current || event.defaultPrevented || event.button !== 0) return;
-      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return; // opens elsewhere
-      const link = (event.target as Element | null)?.closest?.("a[href]") as HTMLAnchorElement | null;
-      if (!link || link.target === "_blank" || link.hasAttribute("download")) return;
-      const url = new URL(link.href, window.location.href);
-      if (url.origin !== window.location.origin || url.pathname === window.location.pathname) return;
-      if (!window.confirm(LEAVE_MESSAGE)) {
-        event.preventDefault();
-        event.stopPropagation();
-      }
-    };
     window.addEventListener("beforeunload", beforeUnload);
-    document.addEventListener("click", click, true);
-    return () => {
-      window.removeEventListener("beforeunload", beforeUnload);
-      document.removeEventListener("click", click, true);
-    };
+    return () => window.removeEventListener("beforeunload", beforeUnload);
   }, []);
 }
