@@ -1,10 +1,14 @@
 """Target 4: a backfill of Walmart orders from the sandbox; no process above 300 MB, progress while it runs.
 
-Seeds ``--orders`` orders into the Walmart sandbox (inside daphne), then runs
-``manage.py backfill`` on a workflow whose trigger is the Walmart orders poll,
-as its own process, printing its progress lines as they come and sampling the
-resident memory of every process started. The backfill stores the runs (one
-per order); no workers run, so what is measured is the backfill itself.
+Seeds ``--orders`` orders into the Walmart sandbox, served by a process of its
+own (``bench.sandbox``: daphne drops Walmart's underscore headers, so the
+sandbox cannot be reached through it), then runs ``manage.py backfill`` on a
+workflow whose trigger is the Walmart orders poll, as its own process,
+printing its progress lines as they come and sampling the resident memory of
+every process started. The backfill stores the runs (one per order); no
+workers run, so what is measured is the backfill itself. The sandbox keeps
+every seeded order in memory: its resident memory is reported, but it is the
+emulator's, not Ledgerline's, and is not held to the limit.
 """
 
 from __future__ import annotations
@@ -76,7 +80,8 @@ def run(args: argparse.Namespace) -> harness.Report:
         base = f"http://127.0.0.1:{port}/sandbox/walmart"
         progress_lines: list[str] = []
         with harness.Processes(work / "logs") as procs:
-            harness.start_web(procs, env, port)
+            procs.start("sandbox", [harness.PYTHON, "-m", "bench.sandbox", "--port", str(port)], env)
+            harness.wait_until(lambda: harness.http_ok(f"{base}/_control/stats"), timeout=60, what="the sandbox server")
             seeded = _seed(base, args.orders)
             workflow = _workflow(base, args.page_size)
             connection.close()
@@ -101,7 +106,8 @@ def run(args: argparse.Namespace) -> harness.Report:
             last = backfill.log.read_text(errors="replace").splitlines()[-1:] or [""]
             stored = Run.objects.filter(workflow=workflow).count()
             connection.close()
-    peaks = dict(procs.peaks)
+    peaks = {name: mb for name, mb in procs.peaks.items() if not name.startswith("sandbox")}
+    sandbox_mb = max((mb for name, mb in procs.peaks.items() if name.startswith("sandbox")), default=0.0)
     worst = max(peaks.values()) if peaks else 0.0
     report = harness.Report("Walmart backfill (target 4)")
     report.add("orders in the sandbox", str(seeded.get("orders")), str(args.orders))
@@ -111,9 +117,10 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.add("progress lines printed", str(sum(1 for line in progress_lines if line.startswith("[running]"))))
     for name, mb in sorted(peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}", f"≤ {args.limit_mb:g}", mb <= args.limit_mb)
-    report.add("highest RSS of any process (MiB)", f"{worst:.0f}", f"≤ {args.limit_mb:g}", worst <= args.limit_mb)
-    report.notes.append(f"last progress line: {last[0]}")
-    report.notes.append(
-        "the sandbox keeps every seeded order in daphne's memory: its RSS is the sandbox's, not the engine's"
+    report.add(
+        "highest RSS of any Ledgerline process (MiB)", f"{worst:.0f}", f"≤ {args.limit_mb:g}", worst <= args.limit_mb
     )
+    report.add("peak RSS sandbox (MiB; the emulator's, not held to the limit)", f"{sandbox_mb:.0f}")
+    report.notes.append(f"last progress line: {last[0]}")
+    report.notes.append("the Walmart sandbox runs in a process of its own and keeps every seeded order in memory")
     return report

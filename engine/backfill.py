@@ -7,6 +7,9 @@ nothing) and the page is dropped before the next is fetched: memory stays flat
 however many orders the range holds. Progress (count, rate, ETA) is kept on the
 trigger's node state (``data["backfill"]``) after every page, for the API and
 the UI, and handed to ``on_progress`` (the ``manage.py backfill`` command prints it).
+The share done is the events seen out of the total the source reports for the
+walk (the cursor's ``total``: Walmart's ``totalCount``), else the share of the
+date range walked.
 """
 
 from __future__ import annotations
@@ -51,7 +54,11 @@ class Progress:
         )
 
 
-def _walked(cursor: dict[str, Any], since_ms: int, until_ms: int) -> float:
+def _walked(cursor: dict[str, Any], since_ms: int, until_ms: int, events: int = 0) -> float:
+    """How much of the backfill is done: by the count the source reported, else by the dates walked."""
+    total = cursor.get("total")
+    if isinstance(total, int) and total > 0:
+        return max(0.0, min(1.0, events / total))
     reached = int(cursor.get("walk_max") or cursor.get("since") or since_ms)
     return max(0.0, min(1.0, (reached - since_ms) / max(1, until_ms - since_ms)))
 
@@ -112,7 +119,7 @@ def run_backfill(
             cursor = dict(result.cursor)
             elapsed = max(1e-6, time.monotonic() - began)
             progress.rate = progress.events / elapsed
-            progress.fraction = 1.0 if not result.more else _walked(cursor, since_ms, until_ms)
+            progress.fraction = 1.0 if not result.more else _walked(cursor, since_ms, until_ms, progress.events)
             progress.eta_seconds = elapsed * (1 - progress.fraction) / progress.fraction if progress.fraction else None
             _store(state, progress)
             if on_progress:

@@ -76,3 +76,30 @@ def test_backfill_refuses_a_node_that_is_not_a_polling_trigger(make_workflow: An
         run_backfill(workflow, "n", dt.datetime.now(dt.UTC))
     with pytest.raises(CommandError, match="not an ISO date"):
         call_command("backfill", str(workflow.pk), "poll", "--since", "last tuesday")
+
+
+@register
+class CountedOrders(PagedOrders):
+    """PagedOrders whose source reports how many the walk will find (Walmart's ``totalCount``)."""
+
+    type = "test.counted_orders"
+
+    def poll(self, context: Any, cursor: Any) -> PollResult:
+        result = super().poll(context, cursor)
+        return PollResult(events=result.events, cursor={**result.cursor, "total": len(ORDERS)}, more=result.more)
+
+
+def test_progress_counts_against_the_total_the_source_reports(make_workflow: Any) -> None:
+    workflow = make_workflow(chain(node("poll", "test.counted_orders", page=10), node("n", "test.count")))
+    seen: list[tuple[float, float | None]] = []
+    # The orders all sit at the end of a long range: by dates walked, page one would look finished.
+    run_backfill(
+        workflow,
+        "poll",
+        dt.datetime.fromtimestamp(0, dt.UTC),
+        dt.datetime.fromtimestamp(1_024, dt.UTC),
+        on_progress=lambda p: seen.append((p.fraction, p.eta_seconds)),
+    )
+    assert [fraction for fraction, _ in seen] == [0.4, 0.8, 1.0, 1.0]
+    first_eta = seen[0][1]
+    assert first_eta is not None and first_eta > 0

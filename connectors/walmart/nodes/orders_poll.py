@@ -69,7 +69,9 @@ class NewOrChangedOrders(PollingTrigger):
         walk_max = max([int(cursor.get("walk_max", since)), *(modified_ms(order) for order in page["orders"])])
         next_page = page["meta"].get("nextCursor")
         if next_page:
-            return PollResult(
-                events=events, cursor={"since": since, "next": next_page, "walk_max": walk_max}, more=True
-            )
+            more = {"since": since, "next": next_page, "walk_max": walk_max}
+            total = page["meta"].get("totalCount")
+            if isinstance(total, int) and total > 0:
+                more["total"] = total  # what the walk will find: a backfill's progress and ETA
+            return PollResult(events=events, cursor=more, more=True)
         return PollResult(events=events, cursor={"since": walk_max})
