@@ -52,9 +52,15 @@ def batch_key(node_type: str, config: Mapping[str, Any]) -> str:
 def park(*, run: Run, node_id: str, node_type: str, attempt: int, config: Mapping[str, Any], item: Any) -> BatchItem:
     """Park a run's call; the flush is scheduled for the end of the batch window."""
     key = batch_key(node_type, config)
-    parked, _ = BatchItem.objects.get_or_create(
+    parked, created = BatchItem.objects.get_or_create(
         run=run, node_id=node_id, attempt=attempt, defaults={"batch_key": key, "node_type": node_type, "item": item}
     )
+    if not created and parked.status == BatchItem.Status.DONE:
+        # A wait for a rate limit gives the attempt back, so the next try parks under the same
+        # number: it is a new call, not the old answer (else it would replay that answer for ever).
+        fresh = {"status": BatchItem.Status.PENDING, "batch_key": key, "item": item, "outcome": None}
+        BatchItem.objects.filter(pk=parked.pk).update(**fresh, batch_id="", claimed_at=None, created_at=timezone.now())
+        parked.refresh_from_db()
     schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
     return parked
 

@@ -95,6 +95,24 @@ def test_a_failed_batch_is_retried_per_run_and_batched_again(
 
 
 @override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_a_batch_refused_for_a_rate_limit_is_sent_again_instead_of_replaying_the_refusal(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path
+) -> None:
+    calls, limited = tmp_path / "calls", tmp_path / "limited"
+    workflow = make_workflow(
+        chain(manual(), node("post", "test.batch", calls_file=str(calls), rate_limited_until_file=str(limited)))
+    )
+    runs = start_many(workflow, [{"ref": "A"}, {"ref": "B"}])
+    engine_inline.drive_all()
+    assert [Run.objects.get(pk=r.pk).status for r in runs] == ["succeeded", "succeeded"]
+    posts = [r.node_runs.get(node_id="post") for r in runs]
+    # The wait did not use up an attempt, and the call after it went to the remote again.
+    assert [(p.attempts, p.waits) for p in posts] == [(1, 1), (1, 1)]
+    assert batch_sizes(calls)[0] == 2 and sum(batch_sizes(calls)) == 4
+    assert {p.output["out"]["ref"] for p in posts} == {"A", "B"}
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
 def test_a_flush_that_died_is_sent_again(engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path) -> None:
     import datetime as dt
 

@@ -226,13 +226,23 @@ class BatchRecordNode(NodeType):
     config_schema = {
         "type": "object",
         "required": ["calls_file"],
-        "properties": {"calls_file": {"type": "string"}, "fail_all": {"type": "boolean"}},
+        "properties": {
+            "calls_file": {"type": "string"},
+            "fail_all": {"type": "boolean"},
+            "rate_limited_until_file": {"type": "string", "description": "429 for the whole batch until it exists"},
+        },
     }
 
     def execute_batch(self, calls: Any) -> list[Any]:
-        _record(calls[0][0].config["calls_file"], str(len(calls)))
-        if calls[0][0].config.get("fail_all") and calls[0][0].attempt == 1:
+        config = calls[0][0].config
+        _record(config["calls_file"], str(len(calls)))
+        if config.get("fail_all") and calls[0][0].attempt == 1:
             raise TransientError("the remote is down")
+        if config.get("rate_limited_until_file"):
+            marker = Path(config["rate_limited_until_file"])
+            if not marker.exists():
+                marker.touch()
+                raise RateLimitedError("the remote's budget is spent", retry_after=1.0)
         results: list[Any] = []
         for context, item in calls:
             if item.get("bad"):
