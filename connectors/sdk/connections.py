@@ -14,6 +14,26 @@ from typing import Any, ClassVar
 from connectors.sdk.context import ConnectionHandle
 from connectors.sdk.throttle import BreakerPolicy, Limit
 
+#: The per-connection setting that shortens (or lengthens) the read timeout of its calls.
+TIMEOUT_SETTING: dict[str, Any] = {
+    "type": "number",
+    "title": "Read timeout (s)",
+    "description": "How long a call may wait for the remote's answer before it is retried.",
+    "minimum": 0.1,
+    "maximum": 300,
+    "default": 30,
+}
+
+
+def read_timeout(connection: ConnectionHandle, default: tuple[float, float]) -> tuple[float, float]:
+    """``(connect, read)`` timeouts of a call: ``default`` with the connection's ``timeout_seconds``, if set."""
+    value: Any = connection.settings.get("timeout_seconds")
+    try:
+        read = float(value) if value not in (None, "") else default[1]
+    except (TypeError, ValueError):
+        read = default[1]
+    return default[0], max(0.1, read)
+
 
 @dataclass(frozen=True)
 class ConnectionTestResult:

@@ -21,8 +21,14 @@ class Faults:
     #: Share of calls that take effect and are then answered 500 anyway (the caller never hears).
     error_after_rate: float = 0.0
     rate_limit_storm: bool = False
+    #: Share of calls that hang ``timeout_seconds`` at the front door and are then dropped (504)
+    #: without taking effect; past the caller's read timeout, the caller times out.
     timeout_rate: float = 0.0
+    #: Share of calls that take effect and then hang ``timeout_seconds`` before the answer goes
+    #: out: the caller times out without hearing that it worked.
+    timeout_after_rate: float = 0.0
     timeout_seconds: float = 5.0
+    #: Every call waits this long before it is handled (a slow remote).
     slow_ms: int = 0
     malformed_rate: float = 0.0
     expire_tokens: bool = False
@@ -47,12 +53,24 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
-def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpResponse) -> HttpResponse | None:
-    """Apply the slow, timeout, error and malformed faults; the response to send instead, if any."""
+def hang_before(faults: Faults) -> HttpResponse | None:
+    """The slow and the dropped-call faults, before a call is handled; the 504 of a dropped call."""
     if faults.slow_ms:
         time.sleep(faults.slow_ms / 1000)
     if faults.timeout_rate and random.random() < faults.timeout_rate:
         time.sleep(faults.timeout_seconds)
+        return HttpResponse("Gateway Timeout", status=504)
+    return None
+
+
+def hang_after(faults: Faults) -> None:
+    """The late-answer fault: the call took effect; its answer leaves ``timeout_seconds`` later."""
+    if faults.timeout_after_rate and random.random() < faults.timeout_after_rate:
+        time.sleep(faults.timeout_seconds)
+
+
+def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpResponse) -> HttpResponse | None:
+    """Apply the error and malformed faults; the response to send instead, if any."""
     if faults.error_rate and random.random() < faults.error_rate:
         return server_error if random.random() < 0.5 else HttpResponse("Service Unavailable", status=503)
     if faults.malformed_rate and random.random() < faults.malformed_rate:

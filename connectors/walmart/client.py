@@ -17,6 +17,7 @@ from urllib.parse import quote
 import requests
 
 from connectors.sdk import ConnectionHandle, CredentialError, PermanentError, RateLimitedError, TransientError
+from connectors.sdk.connections import read_timeout
 
 #: (connect, read) seconds for every call.
 TIMEOUT = (5.0, 30.0)
@@ -96,7 +97,8 @@ class WalmartClient:
         scope = endpoint_group(method, path)
         try:
             with self.connection.call_slot(scope):
-                response = _session.request(method, self.base_url + path, headers=headers, timeout=TIMEOUT, **kwargs)
+                timeout = read_timeout(self.connection, TIMEOUT)
+                response = _session.request(method, self.base_url + path, headers=headers, timeout=timeout, **kwargs)
                 self._read_limits(response, scope)
                 if response.status_code >= 500:
                     raise TransientError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from connectors.sdk import ConnectionHandle, ConnectionKind, ConnectionTestResult, NodeError
+from connectors.sdk.connections import TIMEOUT_SETTING
 from connectors.sdk.throttle import BreakerPolicy
 
 
@@ -25,6 +26,7 @@ class WalmartConnection(ConnectionKind):
                 "title": "Channel type (WM_CONSUMER.CHANNEL.TYPE)",
                 "description": "From onboarding, if Walmart gave you one.",
             },
+            "timeout_seconds": TIMEOUT_SETTING,
         },
     }
     # Walmart publishes no exact per-seller numbers; the real budget comes from its headers.

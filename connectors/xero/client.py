@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from connectors.sdk import ConnectionHandle, CredentialError, PermanentError, RateLimitedError, TransientError
+from connectors.sdk.connections import read_timeout
 from connectors.xero import tokens
 from connectors.xero.urls import xero_urls
 
@@ -86,7 +87,7 @@ class XeroClient:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             with self.connection.call_slot():
-                response = _session.request(method, url, timeout=TIMEOUT, **kwargs)
+                response = _session.request(method, url, timeout=read_timeout(self.connection, TIMEOUT), **kwargs)
                 self._read_limits(response)
                 if response.status_code >= 500:
                     raise TransientError(

@@ -10,6 +10,7 @@ from connectors.sdk import (
     CredentialError,
     NodeError,
 )
+from connectors.sdk.connections import TIMEOUT_SETTING
 from connectors.sdk.throttle import BreakerPolicy, Limit
 from connectors.xero import tokens
 from connectors.xero.urls import xero_urls
@@ -28,7 +29,8 @@ class XeroConnection(ConnectionKind):
     settings_schema = {
         "type": "object",
         "properties": {
-            "tenant_id": {"type": "string", "title": "Organisation", "description": "Chosen after Connect."}
+            "tenant_id": {"type": "string", "title": "Organisation", "description": "Chosen after Connect."},
+            "timeout_seconds": TIMEOUT_SETTING,
         },
     }
     #: Xero's published limits per organisation: 60 calls a minute, 5,000 a day, 5 at once.

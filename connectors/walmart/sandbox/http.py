@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from connectors.sdk.sandbox_kit import before_call, json_response
+from connectors.sdk.sandbox_kit import before_call, hang_after, hang_before, json_response
 from connectors.walmart.sandbox.store import CLIENT_ID, CLIENT_SECRET, STORE
 
 View = Callable[..., HttpResponse]
@@ -63,6 +63,9 @@ def api(limit: str, *, token: bool = True) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             with STORE.lock:
                 STORE.calls[f"{request.method} {view.__name__}"] += 1
+            dropped = hang_before(STORE.faults)
+            if dropped is not None:
+                return dropped
             missing = [h for h in ("WM_QOS.CORRELATION_ID", "WM_SVC.NAME") if not request.headers.get(h)]
             if missing:
                 return gateway_error(
@@ -101,6 +104,7 @@ def api(limit: str, *, token: bool = True) -> Callable[[View], View]:
                 response = _inject_faults(request) or view(request, *args, **kwargs)
             for name, value in headers.items():
                 response[name] = value
+            hang_after(STORE.faults)
             return response
 
         return wrapper

@@ -69,9 +69,18 @@ def create_batched(
     """
     results: list[Any] = [None] * len(calls)
     pending: list[tuple[int, Any, Any]] = []
+    #: Two runs for the same record in one batch (a webhook and a poll for the same order):
+    #: the first one's call is made, the second shares its result.
+    first_for: dict[str, int] = {}
+    same_as: list[tuple[int, int]] = []
     client = client_for(calls[0][0])
     for index, (context, item) in enumerate(calls):
         try:
+            key = context.idempotency_key(kind, business_key(item))
+            if key in first_for:
+                same_as.append((index, first_for[key]))
+                continue
+            first_for[key] = index
             effect = context.effect(kind, business_key(item))
             if effect.previous is not None:
                 results[index] = dict(effect.previous)
@@ -102,6 +111,8 @@ def create_batched(
             else:
                 effect.record(outcome.record, remote_id=str(outcome.record.get(remote_id, "")))
                 results[index] = outcome.record
+    for index, first in same_as:
+        results[index] = results[first]
     return results
 
 

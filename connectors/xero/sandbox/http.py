@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from connectors.sdk.sandbox_kit import before_call, json_response
+from connectors.sdk.sandbox_kit import before_call, hang_after, hang_before, json_response
 from connectors.xero.sandbox.store import STORE, TENANT_ID
 
 View = Callable[..., HttpResponse]
@@ -111,19 +111,36 @@ def accounting(view: View) -> View:
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with STORE.lock:
+            STORE.calls[f"{request.method} {view.__name__}"] += 1
+        dropped = hang_before(STORE.faults)  # stuck in front of the API: never handled
+        if dropped is not None:
+            return dropped
+        response = handle(request, *args, **kwargs)
+        hang_after(STORE.faults)  # handled, but the answer is late (outside the concurrent calls)
+        return response
+
+    def handle(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         auth = request.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else ""
         with STORE.lock:
-            STORE.calls[f"{request.method} {view.__name__}"] += 1
             expires = STORE.access_tokens.get(token)
             if expires is None or expires < time.time() or STORE.faults.expire_tokens:
                 return _problem(401, "Unauthorized")
             if request.headers.get("xero-tenant-id") != TENANT_ID:
                 return _problem(403, "Forbidden")
+            now = time.time()
+            if now < STORE.retry_not_before:
+                STORE.violations += 1  # called again before the Retry-After it was given
             problem, wait = _budget()
             if problem is not None:
-                STORE.violations += 1
-                headers = {**_limit_headers(), "X-Rate-Limit-Problem": problem, "Retry-After": str(int(wait + 0.999))}
+                retry_after = int(wait + 0.999)
+                if STORE.faults.rate_limit_storm:
+                    # The storm is Xero's doing, not the caller's: only ignoring its Retry-After counts.
+                    STORE.retry_not_before = max(STORE.retry_not_before, now + retry_after)
+                else:
+                    STORE.violations += 1  # over a published limit
+                headers = {**_limit_headers(), "X-Rate-Limit-Problem": problem, "Retry-After": str(retry_after)}
                 return json_response({"Title": "Too Many Requests", "Status": 429}, 429, headers)
             STORE.minute_calls.append(time.time())
             STORE.day_calls += 1

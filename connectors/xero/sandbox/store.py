@@ -165,7 +165,10 @@ class XeroStore:
     calls: Counter[str] = field(default_factory=Counter)
     refreshes: int = 0
     throttled: int = 0
+    #: Calls over a published limit, or made before a Retry-After the sandbox gave had passed.
     violations: int = 0
+    #: The end of the last rate-limit storm's Retry-After (epoch seconds).
+    retry_not_before: float = 0.0
     access_token_seconds: int = ACCESS_TOKEN_SECONDS
 
     def reset(self) -> None:
@@ -185,6 +188,7 @@ class XeroStore:
             ):
                 setattr(self, name, getattr(fresh, name))
             self.day_calls = self.in_flight = self.refreshes = self.throttled = self.violations = 0
+            self.retry_not_before = 0.0
 
 
 STORE = XeroStore()
