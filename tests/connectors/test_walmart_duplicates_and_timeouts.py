@@ -1,8 +1,9 @@
 """Walmart's delivery quirks against the order-to-invoice template: every notification delivered
 twice (and an ORDER_UPDATES after each PO_CREATED), polls overlapping the webhook and each
 other, and a slow Walmart whose calls time out — some dropped, some applied with the answer
-lost. No effect ever happens twice: one invoice, one contact per buyer, one acknowledgement
-entry per order, and every invoiceable order is acknowledged on Walmart."""
+lost. No effect ever happens twice: one invoice per order and one contact per buyer, no ledger
+entry twice, and every invoiceable order acknowledged on Walmart (a repeated acknowledgement
+sets the status it already has)."""
 
 from __future__ import annotations
 
