@@ -59,13 +59,15 @@ def create_batched(
     to_element: Callable[[Any, Any], dict[str, Any]],
     find_existing: Callable[[XeroClient, Any], dict[str, Any] | None],
     remote_id: str,
+    find_many: Callable[[XeroClient, list[Any]], list[dict[str, Any] | None]] | None = None,
 ) -> list[Any]:
     """Create one Xero record per call in as few requests as possible, each exactly once.
 
     Per call: a recorded effect is returned as it was; an uncertain one (a
-    worker died after sending it) is looked up at Xero first; the rest go in
-    one request with an Idempotency-Key derived from its elements. A call's
-    validation error comes back in its own slot.
+    worker died after sending it, or the answer was lost) is looked up at Xero
+    first — all of them in one request with ``find_many``, else one by one with
+    ``find_existing``; the rest go in one request with an Idempotency-Key
+    derived from its elements. A call's validation error comes back in its own slot.
     """
     results: list[Any] = [None] * len(calls)
     pending: list[tuple[int, Any, Any]] = []
@@ -73,6 +75,7 @@ def create_batched(
     #: the first one's call is made, the second shares its result.
     first_for: dict[str, int] = {}
     same_as: list[tuple[int, int]] = []
+    uncertain: list[tuple[int, Any, Any, Any]] = []
     client = client_for(calls[0][0])
     for index, (context, item) in enumerate(calls):
         try:
@@ -85,13 +88,30 @@ def create_batched(
             if effect.previous is not None:
                 results[index] = dict(effect.previous)
                 continue
-            if effect.uncertain and (found := find_existing(client, item)) is not None:
-                effect.record(found, remote_id=str(found.get(remote_id, "")))
-                results[index] = found
+            if effect.uncertain:
+                uncertain.append((index, effect, context, item))
                 continue
             pending.append((index, effect, to_element(context, item)))
         except NodeError as exc:
             results[index] = exc
+    if uncertain:
+        items = [item for _, _, _, item in uncertain]
+        found_all: list[Any]
+        try:
+            found_all = find_many(client, items) if find_many else [find_existing(client, item) for item in items]
+        except NodeError as exc:  # the lookup failed: these calls are retried, nothing is created blind
+            found_all = [exc] * len(uncertain)
+        for (index, effect, context, item), found in zip(uncertain, found_all, strict=True):
+            if isinstance(found, NodeError):
+                results[index] = found
+            elif found is not None:
+                effect.record(found, remote_id=str(found.get(remote_id, "")))
+                results[index] = found
+            else:
+                try:
+                    pending.append((index, effect, to_element(context, item)))
+                except NodeError as exc:
+                    results[index] = exc
     if pending:
         outcomes = client.create_many(
             collection,

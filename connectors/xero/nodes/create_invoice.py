@@ -78,6 +78,20 @@ def find_invoice(client: XeroClient, item: Mapping[str, Any]) -> dict[str, Any] 
     return dict(live[0]) if live else None
 
 
+def find_invoices(client: XeroClient, items: list[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+    """``find_invoice`` for many: the invoices with a number in one request per 40, the others one by one."""
+    numbered = sorted({str(item["invoice_number"]) for item in items if item.get("invoice_number")})
+    by_number: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(numbered), 40):
+        for invoice in client.get("Invoices", {"InvoiceNumbers": ",".join(numbered[start : start + 40])}):
+            if invoice.get("Status") not in {"DELETED", "VOIDED"} and invoice.get("InvoiceNumber"):
+                by_number.setdefault(str(invoice["InvoiceNumber"]), dict(invoice))
+    return [
+        by_number.get(str(item["invoice_number"])) if item.get("invoice_number") else find_invoice(client, item)
+        for item in items
+    ]
+
+
 @register
 class CreateInvoice(BatchedXeroNode):
     """Creates the sales invoice (ACCREC) for an order, exactly once, many orders per Xero call.
@@ -143,5 +157,6 @@ class CreateInvoice(BatchedXeroNode):
             business_key=invoice_key,
             to_element=to_element,
             find_existing=find_invoice,
+            find_many=find_invoices,
             remote_id="InvoiceID",
         )

@@ -13,16 +13,30 @@ def payment_key(item: Mapping[str, Any]) -> str:
 
 
 def find_payment(client: XeroClient, item: Mapping[str, Any]) -> dict[str, Any] | None:
-    invoices = client.get("Invoices", {"IDs": item["invoice_id"]})
-    for invoice in invoices:
-        for payment in invoice.get("Payments", []):
-            if str(payment.get("Amount")) == str(item["amount"]):
-                return {
-                    "PaymentID": payment["PaymentID"],
-                    "Amount": payment["Amount"],
-                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
-                }
+    return find_payments(client, [item])[0]
+
+
+def _payment_on(invoice: Mapping[str, Any] | None, item: Mapping[str, Any]) -> dict[str, Any] | None:
+    if invoice is None:
+        return None
+    for payment in invoice.get("Payments", []):
+        if str(payment.get("Amount")) == str(item["amount"]):
+            return {
+                "PaymentID": payment["PaymentID"],
+                "Amount": payment["Amount"],
+                "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            }
     return None
+
+
+def find_payments(client: XeroClient, items: list[Mapping[str, Any]]) -> list[dict[str, Any] | None]:
+    """The payment of this amount already on each item's invoice: the invoices read 40 per request."""
+    ids = sorted({str(item["invoice_id"]) for item in items})
+    invoices: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 40):
+        for invoice in client.get("Invoices", {"IDs": ",".join(ids[start : start + 40])}):
+            invoices[str(invoice["InvoiceID"])] = dict(invoice)
+    return [_payment_on(invoices.get(str(item["invoice_id"])), item) for item in items]
 
 
 @register
@@ -77,5 +91,6 @@ class CreatePayment(BatchedXeroNode):
             business_key=payment_key,
             to_element=element,
             find_existing=find_payment,
+            find_many=find_payments,
             remote_id="PaymentID",
         )

@@ -171,6 +171,20 @@ def test_an_uncertain_effect_is_found_by_number_not_created_again(xero: FakeConn
     assert len(STORE.books.invoices) == 1
 
 
+def test_uncertain_effects_of_a_batch_are_looked_up_in_one_call(xero: FakeConnection) -> None:
+    """After a lost answer every element of the batch is uncertain: one GET finds the ones Xero made."""
+    buyer = contact(xero)
+    calls = [(FakeContext(connection_handle=xero), invoice_item(buyer["ContactID"], f"WM-{n}")) for n in range(12)]
+    made = CreateInvoice().execute_batch(calls[:10])
+    for context, item in calls:  # the ledger entries stay without an answer: ten made, two never sent
+        for effect in context.effects.values():
+            effect.previous = None
+        context.effect("invoice", item["invoice_number"])
+    again = CreateInvoice().execute_batch(calls)
+    assert [r["InvoiceID"] for r in again[:10]] == [r["InvoiceID"] for r in made]
+    assert (STORE.calls["GET invoices"], STORE.calls["PUT invoices"], len(STORE.books.invoices)) == (1, 2, 12)
+
+
 def test_idempotency_key_replays_the_first_answer(xero: FakeConnection) -> None:
     client = XeroClient(xero)
     buyer = contact(xero)
