@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,12 @@ class Faults:
     slow_ms: int = 0
     malformed_rate: float = 0.0
     expire_tokens: bool = False
+    #: Faults the next calls get for certain, in order, before the rates apply (``["timeout",
+    #: "timeout_after", "error", "error_after"]``): a test that must meet each kind scripts them.
+    script: list[str] = field(default_factory=list, compare=False)
+    #: How many calls each fault was applied to (``"timeout"``, ``"timeout_after"``, ``"error"``…),
+    #: so a test can tell the faults it asked for really happened.
+    applied: Counter[str] = field(default_factory=Counter, compare=False)
 
 
 def plain(value: Any) -> Any:
@@ -53,11 +60,21 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return response
 
 
+def _hits(faults: Faults, kind: str, rate: float) -> bool:
+    """Whether this call gets fault ``kind``: next in the script, else by its rate; counted."""
+    if faults.script and faults.script[0] == kind:
+        faults.script.pop(0)
+    elif not (rate and random.random() < rate):
+        return False
+    faults.applied[kind] += 1
+    return True
+
+
 def hang_before(faults: Faults) -> HttpResponse | None:
     """The slow and the dropped-call faults, before a call is handled; the 504 of a dropped call."""
     if faults.slow_ms:
         time.sleep(faults.slow_ms / 1000)
-    if faults.timeout_rate and random.random() < faults.timeout_rate:
+    if _hits(faults, "timeout", faults.timeout_rate):
         time.sleep(faults.timeout_seconds)
         return HttpResponse("Gateway Timeout", status=504)
     return None
@@ -65,13 +82,13 @@ def hang_before(faults: Faults) -> HttpResponse | None:
 
 def hang_after(faults: Faults) -> None:
     """The late-answer fault: the call took effect; its answer leaves ``timeout_seconds`` later."""
-    if faults.timeout_after_rate and random.random() < faults.timeout_after_rate:
+    if _hits(faults, "timeout_after", faults.timeout_after_rate):
         time.sleep(faults.timeout_seconds)
 
 
 def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpResponse) -> HttpResponse | None:
     """Apply the error and malformed faults; the response to send instead, if any."""
-    if faults.error_rate and random.random() < faults.error_rate:
+    if _hits(faults, "error", faults.error_rate):
         return server_error if random.random() < 0.5 else HttpResponse("Service Unavailable", status=503)
     if faults.malformed_rate and random.random() < faults.malformed_rate:
         return malformed
@@ -79,4 +96,4 @@ def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpRespo
 
 
 def fails_after(faults: Faults) -> bool:
-    return bool(faults.error_after_rate) and random.random() < faults.error_after_rate
+    return _hits(faults, "error_after", faults.error_after_rate)

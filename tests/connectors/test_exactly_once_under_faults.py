@@ -42,6 +42,9 @@ def test_faults_never_duplicate_or_lose_an_invoice(
     _, xero = connections
     xero.settings = {**xero.settings, "timeout_seconds": CLIENT_TIMEOUT}
     xero.save()
+    # The first faulty calls are certain to meet each kind once; the rates do the rest.
+    FAULTS.script = ["timeout", "timeout_after", "error", "error_after", "timeout_after"]
+    FAULTS.applied.clear()
     XERO.faults = FAULTS
     # Walmart's real budgets are unknown; scaled up so the test does not wait for its refills.
     WALMART.limits.update({"orders.read": 6000, "orders.write": 6000})
@@ -72,11 +75,14 @@ def test_faults_never_duplicate_or_lose_an_invoice(
     assert statuses[RunStatus.SUCCEEDED] == len(invoiced), statuses
     assert len(XERO.books.contacts) == len({o["customerEmailId"] for o in invoiced})
     assert Effect.objects.filter(kind="invoice", status="applied").count() == len(invoiced)
-    # Every kind of fault was really met on the way, and retried.
+    # Every kind of fault really happened on the way. Errors and 429s are retried as such; a timeout
+    # on a batch is settled by looking its invoices up (found: done; not found: sent again), so it
+    # need not show as a retry.
+    assert all(FAULTS.applied[kind] for kind in ("error", "error_after", "timeout", "timeout_after")), FAULTS.applied
     met = Counter(
         (event.payload.get("error") or {}).get("code")
         for event in RunEvent.objects.filter(workflow=workflow, type="node.retrying")
     )
-    assert all(met[code] for code in ("xero.http_500", "xero.http_503", "xero.timeout", "xero.rate_limited")), met
+    assert all(met[code] for code in ("xero.http_500", "xero.http_503", "xero.rate_limited")), met
     assert XERO.violations == 0
     assert WALMART.violations == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import time
 import uuid
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from connectors.sdk.sandbox_kit import before_call, hang_after, hang_before, json_response
+from connectors.sdk.sandbox_kit import before_call, fails_after, hang_after, hang_before, json_response
 from connectors.xero.sandbox.store import STORE, TENANT_ID
 
 View = Callable[..., HttpResponse]
@@ -168,7 +167,7 @@ def accounting(view: View) -> View:
                         response.status_code,
                         json.loads(response.content),
                     )
-            if STORE.faults.error_after_rate and random.random() < STORE.faults.error_after_rate:
+            if fails_after(STORE.faults):
                 response = HttpResponse("Internal Server Error", status=500)
             for name, value in _limit_headers().items():
                 response[name] = value
