@@ -18,7 +18,7 @@ from django.utils import timezone
 from engine.core.states import RunStatus
 from engine.fanout import replay_run
 from engine.models import Run
-from engine.runner import load_graph
+from engine.versions import load_graph
 
 DEAD_STATES = [RunStatus.FAILED, RunStatus.DEAD]
 

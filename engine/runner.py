@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +27,7 @@ from connectors.sdk.registry import node_types
 from engine import leases, versions
 from engine.batching import outcome_of, park
 from engine.context import EngineContext
-from engine.core.graph import WorkflowGraph, gather_input, parse_document
+from engine.core.graph import gather_input
 from engine.core.retry import retry_delay
 from engine.core.states import SETTLED_NODE_STATES, NodeStatus, RunStatus
 from engine.dispatch import enqueue_run
@@ -36,20 +35,9 @@ from engine.execution import NodeOutcome, execute_node
 from engine.fanout import start_child_runs
 from engine.models import BatchItem, NodeRun, Run
 from engine.run_state import Event, RunRecorder
+from engine.versions import load_graph
 
 logger = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=256)
-def graph_for_version(version_id: int, document_json: str) -> WorkflowGraph:
-    """Parsed graphs are cached per version: versions never change."""
-    import json
-
-    return parse_document(json.loads(document_json))
-
-
-def load_graph(run: Run) -> WorkflowGraph:
-    return versions.graph_of(versions.remember(run.workflow_version))
 
 
 def advance_run(run_id: str) -> None:

@@ -22,14 +22,13 @@ from django.utils.module_loading import import_string
 
 from connectors.sdk.nodes import PollingTrigger
 from connectors.sdk.registry import node_types
-from engine import leases
+from engine import leases, versions
 from engine.batching import release_stalled_batches
 from engine.context import EngineContext
 from engine.core.graph import NodeSpec
 from engine.core.states import RunStatus
 from engine.dispatch import enqueue_run
 from engine.models import NodeState, Run
-from engine.runner import graph_for_version
 from engine.services import start_run
 
 logger = logging.getLogger(__name__)
@@ -78,15 +77,14 @@ def tick(now: dt.datetime | None = None) -> TickReport:
 
 def trigger_nodes() -> list[tuple[Any, Any, NodeSpec]]:
     """``(workflow, latest version, trigger node)`` for every active workflow's poll and schedule triggers."""
-    import json
-
     workflow_model = Run._meta.get_field("workflow").related_model
     found = []
     for workflow in workflow_model.objects.filter(active=True, is_template=False):  # type: ignore[union-attr]
         version = workflow.versions.order_by("-number").first()
         if version is None:
             continue
-        graph = graph_for_version(version.pk, json.dumps(version.document, sort_keys=True))
+        version = versions.remember(version)
+        graph = versions.graph_of(version)
         for spec in graph.nodes.values():
             if spec.type in node_types and node_types.get_class(spec.type).trigger_kind() in {"poll", "schedule"}:
                 found.append((workflow, version, spec))

@@ -13,7 +13,7 @@ from engine.dispatch import enqueue_run
 from engine.events import record_events
 from engine.fanout import replay_run
 from engine.models import Run
-from engine.runner import load_graph
+from engine.versions import load_graph
 
 
 class RunNotAllowed(Exception):

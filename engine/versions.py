@@ -70,3 +70,8 @@ def graph_of(version: Any) -> WorkflowGraph:
             if len(_graphs) < CACHE_SIZE or key in _versions:
                 _graphs[key] = graph
     return graph
+
+
+def load_graph(run: Run) -> WorkflowGraph:
+    """The parsed graph of the version ``run`` runs."""
+    return graph_of(remember(run.workflow_version))
