@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import transaction
 
+from connectors.sdk.throttle import shared_redis
 from engine.dispatch import enqueue_flush
 
 
@@ -154,10 +155,8 @@ class _RedisLocks:
 
 @lru_cache(maxsize=1)
 def _locks() -> _Locks:
-    url = settings.LEDGERLINE_SHARED_STATE_URL
-    if url.startswith(("redis://", "rediss://")):
-        return _RedisLocks(url, settings.LEDGERLINE_SHARED_STATE_PREFIX)
-    return _MemoryLocks()
+    redis = shared_redis()
+    return _RedisLocks(*redis) if redis else _MemoryLocks()
 
 
 @contextlib.contextmanager
@@ -181,10 +180,8 @@ def flush_lock(key: str) -> Iterator[bool]:
 
 @lru_cache(maxsize=1)
 def _marks() -> _Marks:
-    url = settings.LEDGERLINE_SHARED_STATE_URL
-    if url.startswith(("redis://", "rediss://")):
-        return _RedisMarks(url, settings.LEDGERLINE_SHARED_STATE_PREFIX)
-    return _MemoryMarks()
+    redis = shared_redis()
+    return _RedisMarks(*redis) if redis else _MemoryMarks()
 
 
 def schedule_flush(key: str, delay: float) -> None:

@@ -188,12 +188,18 @@ class RedisState:
         self._redis.delete(self._key(key), self._key(f"{key}:blocked"))
 
 
-@lru_cache(maxsize=1)
-def shared_state() -> SharedState:
+def shared_redis() -> tuple[str, str] | None:
+    """``(url, key prefix)`` when shared state lives in Redis (scale-out); None: in this process."""
     url = settings.LEDGERLINE_SHARED_STATE_URL
     if url.startswith(("redis://", "rediss://")):
-        return RedisState(url, settings.LEDGERLINE_SHARED_STATE_PREFIX)
-    return MemoryState()
+        return url, settings.LEDGERLINE_SHARED_STATE_PREFIX
+    return None
+
+
+@lru_cache(maxsize=1)
+def shared_state() -> SharedState:
+    redis = shared_redis()
+    return RedisState(*redis) if redis else MemoryState()
 
 
 def _reset_state(**_: object) -> None:

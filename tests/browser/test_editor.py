@@ -126,6 +126,22 @@ def save(page: Page, message: str) -> None:
     page.get_by_role("button", name="Save version").click()
 
 
+def new_workflow(api_session: requests.Session, live_app: str, name: str) -> str:
+    """An empty workflow made through the API; the path of its editor."""
+    created = api_session.post(f"{live_app}/api/workflows/", json={"name": name}, timeout=10)
+    assert created.status_code == 201, created.text
+    return f"/workflows/{created.json()['id']}"
+
+
+def add_from_keyboard(page: Page, search: str, type_id: str) -> None:
+    """Search the palette and add its item with Enter onto an empty canvas."""
+    page.get_by_label("Search node types").fill(search)
+    item = page.get_by_test_id(f"palette-item-{type_id}")
+    expect(item).to_be_visible()
+    item.press("Enter")
+    expect(page.locator(".react-flow__node")).to_have_count(1)
+
+
 def sample_order(live_app: str) -> dict[str, Any]:
     """A fresh order in the Walmart sandbox (so acknowledging it works), used as the sample input."""
     (order,) = seed_orders(1, seed=4242, start=900)
@@ -207,14 +223,8 @@ def test_a_node_type_registered_by_a_django_app_is_in_the_palette_with_its_form(
 ) -> None:
     """tests.support.nodes_app (LEDGERLINE_EXTRA_APPS) registers test.gate; the web app knows nothing of it."""
     page = browser_page
-    created = api_session.post(f"{live_app}/api/workflows/", json={"name": "Extra node types"}, timeout=10)
-    assert created.status_code == 201, created.text
-    page.goto(f"/workflows/{created.json()['id']}")
-    page.get_by_label("Search node types").fill("gate")
-    item = page.get_by_test_id("palette-item-test.gate")
-    expect(item).to_be_visible()
-    item.press("Enter")
-    expect(page.locator(".react-flow__node")).to_have_count(1)
+    page.goto(new_workflow(api_session, live_app, "Extra node types"))
+    add_from_keyboard(page, "gate", "test.gate")
     page.locator(".react-flow__node").first.click()
     panel = page.get_by_test_id("config-panel")
     for field in ("open_file", "started_file", "timeout"):
@@ -228,15 +238,11 @@ def test_leaving_with_unsaved_changes_asks_first(
 ) -> None:
     """In-app links and the back button both ask; saying no keeps the canvas as it was."""
     page = browser_page
-    created = api_session.post(f"{live_app}/api/workflows/", json={"name": "Unsaved"}, timeout=10)
-    assert created.status_code == 201, created.text
-    editor_url = f"/workflows/{created.json()['id']}"
+    editor_url = new_workflow(api_session, live_app, "Unsaved")
     page.goto("/")
     page.get_by_role("link", name="Unsaved", exact=True).click()  # in the app: back is the app's to handle
     expect(page).to_have_url(re.compile(re.escape(editor_url) + "$"))
-    page.get_by_label("Search node types").fill("builtin.debug")
-    page.get_by_test_id("palette-item-builtin.debug").press("Enter")
-    expect(page.locator(".react-flow__node")).to_have_count(1)
+    add_from_keyboard(page, "builtin.debug", "builtin.debug")
 
     asked: list[str] = []
 

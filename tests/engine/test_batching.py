@@ -16,16 +16,10 @@ from engine.core.states import RunStatus
 from engine.models import BatchItem, Run
 from engine.pacing import Backlog, flush_delay
 from engine.services import start_run
-from tests.fixtures.engine import InlineEngine
+from tests.fixtures.engine import BATCHING_ENGINE, InlineEngine
 from tests.support.flows import chain, manual, node
 
-ENGINE = {
-    "RUN_LEASE_SECONDS": 60,
-    "MAX_RUN_CRASHES": 5,
-    "SCHEDULER_TICK_SECONDS": 5,
-    "BATCH_WINDOW_MS": 200,
-    "BATCH_MAX_ITEMS": 50,
-}
+ENGINE = BATCHING_ENGINE
 
 
 def start_many(workflow: Any, items: list[dict[str, Any]]) -> list[Run]:

@@ -12,17 +12,11 @@ from django.test import override_settings
 from engine import batching, pacing, runner
 from engine.models import BatchItem, Run
 from engine.services import start_run
-from tests.fixtures.engine import InlineEngine
+from tests.fixtures.engine import BATCHING_ENGINE, InlineEngine
 from tests.support.flows import chain, manual, node
 from tests.support.nodes_app.nodes import BatchRecordNode
 
-ENGINE = {
-    "RUN_LEASE_SECONDS": 60,
-    "MAX_RUN_CRASHES": 5,
-    "SCHEDULER_TICK_SECONDS": 5,
-    "BATCH_WINDOW_MS": 200,
-    "BATCH_MAX_ITEMS": 50,
-}
+ENGINE = BATCHING_ENGINE
 
 
 def park_many(workflow: Any, count: int, prefix: str = "PO") -> list[Run]:
