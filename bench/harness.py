@@ -127,6 +127,25 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, all processes) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
 def descendants(pid: int) -> list[int]:
     tree, found, todo = _children(), [], [pid]
     while todo:
@@ -149,6 +168,8 @@ class Processes:
         self.log_dir = log_dir
         self.started: list[Started] = []
         self.peaks: dict[str, float] = {}
+        #: The CPU seconds last seen per process (pid → (started name, seconds)).
+        self._cpu: dict[int, tuple[str, float]] = {}
         self._sample_every = sample_every
         self._stop = threading.Event()
         self._sampler = threading.Thread(target=self._sample_loop, daemon=True)
@@ -194,8 +215,19 @@ class Processes:
             for index, pid in enumerate(descendants(started.process.pid)):
                 label = started.name if index == 0 else f"{started.name}/{pid}"
                 mb = rss_mb(pid)
+                used = cpu_seconds(pid)
+                if used:
+                    self._cpu[pid] = (started.name, used)
                 self.peaks[label] = max(self.peaks.get(label, 0.0), mb)
                 started.peak_rss_mb = max(started.peak_rss_mb, mb)
+
+    def cpu_by_name(self) -> dict[str, float]:
+        """CPU seconds used so far by each started command, its forks included."""
+        self.sample()
+        totals: dict[str, float] = {}
+        for name, used in self._cpu.values():
+            totals[name] = totals.get(name, 0.0) + used
+        return totals
 
     def total_rss_mb(self, names: Sequence[str] | None = None) -> float:
         """Current RSS of the named started processes and all their children together."""
@@ -222,6 +254,37 @@ class Processes:
     def stop_all(self) -> None:
         for started in reversed(self.started):
             self.stop(started)
+
+
+@dataclass
+class CpuSnapshot:
+    """CPU seconds used so far: per started command, by this process, and by the whole machine."""
+
+    by_name: dict[str, float]
+    own: float
+    machine: float
+
+    @classmethod
+    def take(cls, procs: Processes) -> CpuSnapshot:
+        times = os.times()
+        return cls(procs.cpu_by_name(), times.user + times.system, machine_busy_seconds())
+
+    def minus(self, earlier: CpuSnapshot) -> CpuSnapshot:
+        names = set(self.by_name) | set(earlier.by_name)
+        return CpuSnapshot(
+            {n: self.by_name.get(n, 0.0) - earlier.by_name.get(n, 0.0) for n in names},
+            self.own - earlier.own,
+            self.machine - earlier.machine,
+        )
+
+    def per_item_ms(self, items: int) -> dict[str, float]:
+        """Milliseconds of CPU per item: each command, the benchmark itself, the rest (databases, broker)."""
+        if items <= 0:
+            return {}
+        shares = {**self.by_name, "benchmark (load generator)": self.own}
+        shares["rest of the machine (PostgreSQL, Redis, …)"] = max(0.0, self.machine - sum(shares.values()))
+        shares["whole machine"] = self.machine
+        return {name: seconds * 1000 / items for name, seconds in sorted(shares.items())}
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str, every: float = 0.2) -> None:

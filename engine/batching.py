@@ -36,7 +36,8 @@ from connectors.sdk.nodes import NodeType
 from connectors.sdk.registry import node_types
 from engine import pacing
 from engine.context import EngineContext
-from engine.dispatch import enqueue_run
+from engine.core.states import RunStatus
+from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
 
@@ -229,16 +230,32 @@ def _send(key: str, *, reschedule: bool) -> int:
             f"{parked_any.node_type} returned {len(results)} results for {len(claimed)} calls", code="batch_mismatch"
         )
         results = [mismatch] * len(claimed)
+    for parked, result, (context, _) in zip(claimed, results, calls, strict=True):
+        parked.status = BatchItem.Status.DONE
+        parked.outcome = _stored(node_type, result, len(claimed))
+        if context.logs:
+            parked.outcome["logs"] = context.logs
     with transaction.atomic():
-        for parked, result, (context, _) in zip(claimed, results, calls, strict=True):
-            stored = _stored(node_type, result, len(claimed))
-            if context.logs:
-                stored["logs"] = context.logs
-            BatchItem.objects.filter(pk=parked.pk).update(status=BatchItem.Status.DONE, outcome=stored)
-            enqueue_run(str(parked.run_id))
+        BatchItem.objects.bulk_update(claimed, ["status", "outcome"])
+        wake(sorted({parked.run_id for parked in claimed}))
     if reschedule and BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
         schedule_flush(key)
     return len(claimed)
+
+
+def wake(run_ids: list[Any]) -> None:
+    """Make waiting runs due now (their batch answered) and announce them once the transaction commits.
+
+    A run still holding its lease (it has not finished parking) is not due:
+    its own write lets go of the lease, and its wake-up deadline remains.
+    """
+    Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(wake_at=timezone.now())
+    group = max(1, int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25)))
+    if len(run_ids) == 1:
+        enqueue_run(str(run_ids[0]))
+        return
+    for _ in range(0, len(run_ids), group):
+        enqueue_due()
 
 
 def release_stalled_batches(now: dt.datetime, stale_after: dt.timedelta) -> int:

@@ -12,13 +12,21 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-#: ``sender(kind, argument, delay_ms)`` where kind is ``"run"`` or ``"batch"``.
+from engine import nudges
+
+#: ``sender(kind, argument, delay_ms)`` where kind is ``"run"``, ``"due"`` (no argument) or ``"batch"``.
 Sender = Callable[[str, str, int], None]
 
 
 def _send_message(kind: str, argument: str, delay_ms: int) -> None:
-    from engine.tasks import advance_run, flush_batch  # the actor module needs the broker configured
+    from engine.tasks import advance_due_runs, advance_run, flush_batch  # the actor module needs the broker
 
+    if kind == "due" or (kind == "run" and delay_ms == 0):
+        # Due now: announced by a nudge, unless one is waiting already (engine/nudges.py).
+        slot = nudges.take_slot()
+        if slot >= 0:
+            advance_due_runs.send(slot)
+        return
     actor = advance_run if kind == "run" else flush_batch
     if delay_ms > 0:
         actor.send_with_options(args=(argument,), delay=delay_ms)
@@ -44,6 +52,11 @@ def _dispatch(kind: str, argument: str, delay_seconds: float, on_commit: bool) -
 def enqueue_run(run_id: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:
     """Ask a worker to advance ``run_id`` (after the current transaction commits, by default)."""
     _dispatch("run", str(run_id), delay_seconds, on_commit)
+
+
+def enqueue_due(*, on_commit: bool = True) -> None:
+    """Ask a worker to advance whatever runs are due (see :mod:`engine.nudges`)."""
+    _dispatch("due", "", 0.0, on_commit)
 
 
 def enqueue_flush(batch_key: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:

@@ -72,28 +72,44 @@ def record_events(
     advanced ``run.last_seq`` by the entries in the same transaction (a run
     created with them, a run-row update that reserved them).
     """
-    entries = list(entries)
-    if not entries:
-        return []
+    return record_run_events([(run, list(entries))], allocated=allocated)
+
+
+def record_run_events(
+    batches: Iterable[tuple[Run, list[tuple[str, str, dict[str, Any]]]]], *, allocated: bool = False
+) -> list[RunEvent]:
+    """:func:`record_events` for several runs at once: one insert, one publish after commit."""
     now = timezone.now()
-    last = int(run.last_seq) if allocated else _allocate(run, len(entries))
-    first = last - len(entries) + 1
-    events = [
-        RunEvent(
-            run=run,
-            workflow_id=run.workflow_id,
-            seq=first + offset,
-            type=event_type,
-            node_id=node_id,
-            payload=payload,
-            at=now,
+    events: list[RunEvent] = []
+    stored_runs: list[tuple[Run, int]] = []
+    for run, entries in batches:
+        if not entries:
+            continue
+        last = int(run.last_seq) if allocated else _allocate(run, len(entries))
+        first = last - len(entries) + 1
+        events.extend(
+            RunEvent(
+                run=run,
+                workflow_id=run.workflow_id,
+                seq=first + offset,
+                type=event_type,
+                node_id=node_id,
+                payload=payload,
+                at=now,
+            )
+            for offset, (event_type, node_id, payload) in enumerate(entries)
         )
-        for offset, (event_type, node_id, payload) in enumerate(entries)
-    ]
+        run.last_seq = last
+        stored_runs.append((run, first))
+    if not events:
+        return []
     RunEvent.objects.bulk_create(events)
-    run.last_seq = last
     if events[0].pk is None:  # a database that does not return ids from bulk inserts
-        events = list(RunEvent.objects.filter(run=run, seq__gte=first).order_by("seq"))
+        events = [
+            event
+            for run, first in stored_runs
+            for event in RunEvent.objects.filter(run=run, seq__gte=first).order_by("seq")
+        ]
     messages = [serialize_event(event) for event in events]
     transaction.on_commit(lambda: publish(messages))
     return events

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -61,23 +63,55 @@ def renew(run_id: str, owner: str) -> bool:
 
 
 def release(run_id: str, owner: str) -> None:
-    Run.objects.filter(pk=run_id, lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+    release_many([run_id], owner)
 
 
-def _claim_and_load_sql() -> str:
+def release_many(run_ids: Sequence[Any], owner: str) -> None:
+    """Let go of the leases ``owner`` still holds on ``run_ids`` (one statement)."""
+    Run.objects.filter(pk__in=list(run_ids), lease_owner=owner).update(lease_owner="", lease_expires_at=None)
+
+
+def _claim_sql(which: str) -> str:
+    """Claim the runs ``which`` selects (a condition on ``r``) and return them with what loading needs."""
     run = Run._meta
     workflow = run.get_field("workflow").related_model._meta  # type: ignore[union-attr]
     version = run.get_field("workflow_version").related_model._meta  # type: ignore[union-attr]
-    states = ", ".join(["%s"] * len(ACTIVE_STATES))
     return (
         f"UPDATE {run.db_table} AS r SET lease_owner = %s, lease_expires_at = %s, "  # noqa: S608 - names from models
         "crash_count = CASE WHEN r.lease_owner = '' THEN r.crash_count ELSE r.crash_count + 1 END "
         f"FROM {workflow.db_table} AS w, {version.db_table} AS v "
-        f"WHERE r.id = %s AND r.status IN ({states}) "
-        "AND (r.lease_expires_at IS NULL OR r.lease_expires_at < %s) "
-        "AND w.id = r.workflow_id AND v.id = r.workflow_version_id "
+        f"WHERE {which} AND w.id = r.workflow_id AND v.id = r.workflow_version_id "
         "RETURNING r.*, w.organization_id AS claimed_organization_id, v.created_at AS claimed_version_created_at"
     )
+
+
+def _states() -> str:
+    return ", ".join(["%s"] * len(ACTIVE_STATES))
+
+
+def _claim_one_sql() -> str:
+    return _claim_sql(
+        f"r.id = %s AND r.status IN ({_states()}) AND (r.lease_expires_at IS NULL OR r.lease_expires_at < %s)"
+    )
+
+
+def _claim_due_sql() -> str:
+    # SKIP LOCKED: workers claiming at the same time take different runs instead of queueing
+    # on each other's rows. The partial index on unfinished runs keeps this off the finished ones.
+    due = (
+        f"SELECT id FROM {Run._meta.db_table} WHERE status IN ({_states()}) "  # noqa: S608 - names from models
+        "AND (lease_expires_at IS NULL OR lease_expires_at < %s) AND (status <> %s OR wake_at <= %s) "
+        "ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED"
+    )
+    return _claim_sql(f"r.id IN ({due})")
+
+
+def _loaded(run: Run) -> Run:
+    """A run claimed without the joined columns (other databases): read them."""
+    loaded = Run.objects.select_related("workflow", "workflow_version").get(pk=run.pk)
+    loaded.claimed_organization_id = loaded.workflow.organization_id  # type: ignore[attr-defined]
+    loaded.claimed_version_created_at = loaded.workflow_version.created_at  # type: ignore[attr-defined]
+    return loaded
 
 
 def claim_and_load(run_id: str, owner: str) -> tuple[Run | None, dt.datetime | None]:
@@ -92,16 +126,45 @@ def claim_and_load(run_id: str, owner: str) -> tuple[Run | None, dt.datetime | N
         claimed, held_until = try_claim(run_id, owner)
         if not claimed:
             return None, held_until
-        run = Run.objects.select_related("workflow", "workflow_version").get(pk=run_id)
-        run.claimed_organization_id = run.workflow.organization_id  # type: ignore[attr-defined]
-        run.claimed_version_created_at = run.workflow_version.created_at  # type: ignore[attr-defined]
-        return run, None
+        return _loaded(Run(pk=run_id)), None
     now = timezone.now()
     params = [owner, now + lease_duration(), run_id, *[str(s) for s in ACTIVE_STATES], now]
-    rows = list(Run.objects.raw(_claim_and_load_sql(), params))
+    rows = list(Run.objects.raw(_claim_one_sql(), params))
     if rows:
         return rows[0], None
     row = Run.objects.filter(pk=run_id).values("status", "lease_expires_at").first()
     if row is None or row["status"] in FINAL_RUN_STATES:
         return None, None
     return None, row["lease_expires_at"]
+
+
+def due_filter(now: dt.datetime) -> Q:
+    """Runs a worker may take up now: unfinished, no live lease, and not waiting for a later time."""
+    return (
+        Q(status__in=ACTIVE_STATES)
+        & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+        & (~Q(status=RunStatus.WAITING) | Q(wake_at__lte=now))
+    )
+
+
+def claim_due(owner: str, limit: int) -> list[Run]:
+    """Claim up to ``limit`` runs that are due (oldest first), loaded as :func:`claim_and_load` loads one.
+
+    Whoever asks gets different runs from anyone asking at the same time, so
+    a message saying "runs are due" can be answered by any worker, and one
+    worker can take up several runs together.
+    """
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        # One writer at a time (SQLite): take the candidates one by one.
+        candidates = Run.objects.filter(due_filter(now)).order_by("created_at").values_list("pk", flat=True)
+        claimed = []
+        for run_id in list(candidates[:limit]):
+            if try_claim(str(run_id), owner)[0]:
+                claimed.append(_loaded(Run(pk=run_id)))
+        return claimed
+    states = [str(s) for s in ACTIVE_STATES]
+    params = [owner, now + lease_duration(), *states, now, str(RunStatus.WAITING), now, limit]
+    runs = list(Run.objects.raw(_claim_due_sql(), params))
+    runs.sort(key=lambda run: run.created_at)
+    return runs

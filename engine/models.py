@@ -61,6 +61,12 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["workflow", "-created_at"]),
             models.Index(fields=["status", "lease_expires_at"]),
+            # The runs workers look for (engine.leases.claim_due): unfinished ones, oldest first.
+            models.Index(
+                fields=["created_at"],
+                name="engine_run_unfinished",
+                condition=Q(status__in=["pending", "running", "waiting"]),
+            ),
         ]
 
     def __str__(self) -> str:

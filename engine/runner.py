@@ -1,12 +1,18 @@
-"""Advancing a run: execute its ready nodes in topological order, durably.
+"""Advancing runs: execute their ready nodes in topological order, durably.
 
-One "advance" message holds the run's lease and executes every node that is
-ready, one after the other, committing each node's result before the next
-starts. It stops when the run finishes, fails, or must wait (a retry delay or
-a rate limit): then it schedules the next message with a delay instead of
-sleeping. A worker that dies mid-run loses its lease; the next message (the
-broker's redelivery or the scheduler's sweep) resumes from the last committed
-node, and no succeeded node ever runs again.
+One "advance" message holds the leases of one or more runs and executes every
+node that is ready, run by run. Results are committed at durability points:
+before a side effect starts (its start, the lease and a cancel are checked in
+that write), after it succeeded and before the next node starts, at a wait and
+at the end. Pure nodes' results travel with the next durability point. Runs
+advanced together (:func:`advance_claimed`) share those commits: every run
+reaches its next durability point, then one transaction writes them all.
+
+A run stops when it finishes, fails, or must wait (a retry delay or a rate
+limit): then the next message is scheduled with a delay instead of sleeping.
+A worker that dies mid-run loses its lease; the next message (the broker's
+redelivery, the next "runs are due" message, or the scheduler's sweep) resumes
+from the last committed node, and no succeeded node ever runs again.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -30,18 +37,18 @@ from engine.context import EngineContext
 from engine.core.graph import gather_input
 from engine.core.retry import retry_delay
 from engine.core.states import SETTLED_NODE_STATES, NodeStatus, RunStatus
-from engine.dispatch import enqueue_run
+from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, execute_node
 from engine.fanout import start_child_runs
 from engine.models import BatchItem, NodeRun, Run
-from engine.run_state import Event, RunRecorder
+from engine.run_state import Event, RunRecorder, write_group
 from engine.versions import load_graph
 
 logger = logging.getLogger(__name__)
 
 
 def advance_run(run_id: str) -> None:
-    """Advance ``run_id`` as far as it can go now (the body of the worker actor)."""
+    """Advance ``run_id`` as far as it can go now (a message naming one run: a timed wake-up)."""
     owner = leases.new_owner()
     run, held_until = leases.claim_and_load(run_id, owner)
     if run is None:
@@ -50,27 +57,120 @@ def advance_run(run_id: str) -> None:
             wait = max(1.0, (held_until - timezone.now()).total_seconds() + 1.0)
             enqueue_run(run_id, delay_seconds=wait, on_commit=False)
         return
-    stepper = None
+    advance_claimed([run], owner)
+
+
+def advance_due_runs(limit: int | None = None) -> int:
+    """Claim up to ``limit`` due runs (``GROUP_SIZE``) and advance them together; how many were claimed."""
+    owner = leases.new_owner()
+    runs = leases.claim_due(owner, limit or int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25)))
+    if runs:
+        advance_claimed(runs, owner)
+    return len(runs)
+
+
+def advance_while_due(max_groups: int = 40) -> int:
+    """Advance due runs group after group while full groups come back (a backlog); how many in all.
+
+    Bounded, so one message does not hold its thread for ever under endless
+    load: after ``max_groups`` it hands on to a fresh nudge.
+    """
+    size = int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25))
+    total = 0
+    for _ in range(max_groups):
+        claimed = advance_due_runs(size)
+        total += claimed
+        if claimed < size:
+            return total
+    enqueue_due(on_commit=False)  # more may be due: another nudge takes over
+    return total
+
+
+def advance_claimed(runs: Sequence[Run], owner: str) -> None:
+    """Advance runs whose leases ``owner`` holds, sharing their commits; release what stays held."""
+    steppers: list[RunStepper] = []
     try:
-        # Versions never change: each process reads a version's document once.
-        run.workflow_version = versions.get_version(run.workflow_version_id, run.claimed_version_created_at)  # type: ignore[attr-defined]
-        stepper = RunStepper(run, owner, organization_id=run.claimed_organization_id)  # type: ignore[attr-defined]
-        stepper.advance()
+        node_runs: dict[Any, list[NodeRun]] = {run.pk: [] for run in runs}
+        for node_run in NodeRun.objects.filter(run_id__in=list(node_runs)):
+            node_runs[node_run.run_id].append(node_run)
+        for run in runs:
+            # Versions never change: each process reads a version's document once.
+            run.workflow_version = versions.get_version(run.workflow_version_id, run.claimed_version_created_at)  # type: ignore[attr-defined]
+            steppers.append(
+                RunStepper(
+                    run,
+                    owner,
+                    organization_id=run.claimed_organization_id,  # type: ignore[attr-defined]
+                    node_runs=node_runs[run.pk],
+                )
+            )
+        _prefetch_batch_calls(steppers)
+        drive(steppers)
     finally:
-        if stepper is None or not stepper.state.released:
-            leases.release(run_id, owner)
+        held = [run.pk for run in runs if not any(s.run is run and s.state.released for s in steppers)]
+        if held:
+            leases.release_many(held, owner)
+
+
+def _prefetch_batch_calls(steppers: Sequence[RunStepper]) -> None:
+    """The parked calls of runs coming back from a batch: one query for the group."""
+    waiting = [s for s in steppers if any(nr.status == NodeStatus.RUNNING for nr in s.node_runs.values())]
+    if not waiting:
+        return
+    by_run = {s.run.pk: s for s in waiting}
+    for stepper in waiting:
+        stepper.batch_calls = {}
+    for parked in BatchItem.objects.filter(run_id__in=list(by_run)):
+        by_run[parked.run_id].batch_calls[(parked.node_id, parked.attempt)] = parked  # type: ignore[index]
+
+
+def drive(steppers: Sequence[RunStepper]) -> None:
+    """Step every run to its next durability point, write them all in one transaction, repeat.
+
+    A run whose write is refused (its lease was lost, or it was cancelled)
+    stops there. A run whose step raised stops too, with nothing of its
+    unwritten changes kept; the others go on, and the first error is raised
+    at the end so the message is retried.
+    """
+    live = [(stepper, stepper.steps()) for stepper in steppers]
+    failure: BaseException | None = None
+    while live:
+        at_barrier = []
+        for stepper, steps in live:
+            try:
+                next(steps)
+                at_barrier.append((stepper, steps))
+            except StopIteration:
+                pass
+            except Exception as exc:
+                logger.exception("advancing run %s failed", stepper.run.pk)
+                stepper.state = RunRecorder(stepper.run, stepper.owner, ())  # drop what it did not write
+                failure = failure or exc
+        writing = [stepper for stepper in steppers if stepper.state.pending]
+        accepted = dict(zip(writing, write_group([s.state for s in writing]), strict=True)) if writing else {}
+        live = [(stepper, steps) for stepper, steps in at_barrier if accepted.get(stepper, True)]
+    if failure is not None:
+        raise failure
 
 
 class RunStepper:
     """Moves one claimed run forward, one ready node after the other."""
 
-    def __init__(self, run: Run, owner: str, *, organization_id: int | None = None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        owner: str,
+        *,
+        organization_id: int | None = None,
+        node_runs: Sequence[NodeRun] | None = None,
+    ) -> None:
         self.run = run
         self.owner = owner
         self.organization_id = run.workflow.organization_id if organization_id is None else organization_id
         self.graph = load_graph(run)
-        self.state = RunRecorder(run, owner)
-        self.node_runs = self.state.node_runs
+        self.state = RunRecorder(run, owner, node_runs)
+        #: This run's parked batch calls by ``(node_id, attempt)`` when read ahead for a group.
+        self.batch_calls: dict[tuple[str, int], BatchItem] | None = None
         self.missing_types = sorted({spec.type for spec in self.graph.nodes.values() if spec.type not in node_types})
         self.renewed_at = time.monotonic()
         #: A side effect succeeded and its success is not yet written (see :meth:`advance`).
@@ -79,7 +179,20 @@ class RunStepper:
 
     # -- the loop -----------------------------------------------------------------
 
+    @property
+    def node_runs(self) -> dict[str, NodeRun]:
+        return self.state.node_runs
+
     def advance(self) -> None:
+        """Advance this run alone (see :func:`drive`)."""
+        drive([self])
+
+    def steps(self) -> Iterator[None]:
+        """Execute ready nodes; yields where what was recorded must be written before going on.
+
+        The caller writes the recorded changes at each yield and resumes only
+        when the write was accepted.
+        """
         now = timezone.now()
         if (
             self.run.status == RunStatus.WAITING
@@ -96,8 +209,7 @@ class RunStepper:
             message = f"node types {self.missing_types} are not installed on this worker; install their apps and replay"
             self._end(RunStatus.FAILED, error={"kind": "permanent", "code": "unknown_type", "message": message})
             return
-        if not self._mark_running():
-            return
+        self._mark_running()
         while True:
             node_id = self._next_ready()
             if node_id is None:
@@ -106,26 +218,23 @@ class RunStepper:
             if self._effect_unsaved:
                 # A side effect's success is committed before the next node starts (with the
                 # end of the run when it was the last node: one transaction for both).
-                if not self.state.write():
-                    return
+                yield
                 self._effect_unsaved = False
             if self._renewal_due(node_id):
-                if not leases.renew(str(self.run.pk), self.owner):
-                    return  # cancelled, or the lease was lost: another worker owns the run now
+                self.state.defer(run_update={"lease_expires_at": timezone.now() + leases.lease_duration()})
+                yield  # the renewal also sees a cancel, or a lease lost to another worker
                 self.renewed_at = time.monotonic()
-            if not self._step(node_id):
+            if not (yield from self._step(node_id)):
                 return
 
     def _renewal_due(self, node_id: str) -> bool:
-        """Renew (and see a cancel) before every batched call, else a few times per lease.
+        """Renew (and see a cancel) a few times per lease while pure nodes run.
 
-        A side-effect node renews with the write of its start, which checks the
-        lease and a cancel in the same statement (:meth:`_start_node`).
+        A side-effect node renews with the write of its start, and a batched
+        call with the write that parks it; both check the lease and a cancel in
+        the same statement (:meth:`_start_node`, :meth:`_step_batched`).
         """
-        node_type = node_types.get_class(self.graph.nodes[node_id].type)
-        if node_type.batchable:
-            return True
-        if node_type.side_effects:
+        if not self._pure(node_id):
             return False
         return time.monotonic() - self.renewed_at > leases.lease_duration().total_seconds() / 4
 
@@ -146,8 +255,8 @@ class RunStepper:
             self._skip([node_id], reason="no_input")
         return None
 
-    def _step(self, node_id: str) -> bool:
-        """Execute one node; True when the run can go on in this message."""
+    def _step(self, node_id: str) -> Generator[None, None, bool]:
+        """Execute one node (yielding before a side effect); returns whether the run goes on now."""
         node_run = self.node_runs.get(node_id)
         retry_at = node_run.next_attempt_at if node_run is not None and node_run.status == NodeStatus.RETRYING else None
         if retry_at is not None and retry_at > timezone.now():
@@ -158,9 +267,10 @@ class RunStepper:
         if type(node_type).batchable and settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"] > 0:
             return self._step_batched(node_id, type(node_type).retry)
         item = self._item_for(node_id)
-        node_run = self._start_node(node_id, spec.type, item, persist=not self._pure(node_id))
-        if node_run is None:
-            return False  # cancelled, or the lease was lost: another worker owns the run now
+        node_run = self._start_node(node_id, spec.type, item)
+        if not self._pure(node_id):
+            yield  # the start is written before the effect, with the lease renewed and a cancel seen
+            self.renewed_at = time.monotonic()
         context = EngineContext(
             run_id=str(self.run.pk),
             workflow_id=str(self.run.workflow_id),
@@ -190,26 +300,25 @@ class RunStepper:
         node_run = self.node_runs.get(node_id)
         parked = None
         if node_run is None or node_run.status != NodeStatus.RUNNING:
-            node_run = self._start_node(node_id, spec.type, self._item_for(node_id), persist=False)
-            assert node_run is not None  # a deferred start is never refused
+            node_run = self._start_node(node_id, spec.type, self._item_for(node_id))
         else:
-            parked = BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=node_run.attempts).first()
+            parked = self._parked(node_id, node_run.attempts)
         outcome = outcome_of(parked) if parked is not None else None
         if outcome is None:
             # One transaction parks the call, marks the run waiting and lets go of its lease: the
             # flush cannot see the call before the run waits, nor wake a run whose lease is held.
             # The deadline only guards against a lost wake-up.
-            with transaction.atomic():
-                if parked is None:
-                    park(
-                        run=self.run,
-                        node_id=node_id,
-                        node_type=spec.type,
-                        attempt=node_run.attempts,
-                        config=spec.config,
-                        item=node_run.input,
-                    )
-                self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False, release=True)
+            if parked is None:
+                parking = {
+                    "run": self.run,
+                    "node_id": node_id,
+                    "node_type": spec.type,
+                    "attempt": node_run.attempts,
+                    "config": spec.config,
+                    "item": node_run.input,
+                }
+                self.state.with_write(lambda: park(**parking))  # type: ignore[arg-type]
+            self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False, release=True)
             return False
         assert parked is not None and parked.outcome is not None
         outcome.logs = parked.outcome.get("logs", [])
@@ -218,11 +327,19 @@ class RunStepper:
             return True
         return self._node_failed(node_run, outcome, policy)
 
+    def _parked(self, node_id: str, attempt: int) -> BatchItem | None:
+        if self.batch_calls is not None:
+            return self.batch_calls.get((node_id, attempt))
+        return BatchItem.objects.filter(run=self.run, node_id=node_id, attempt=attempt).first()
+
     def _batch_result_ready(self) -> bool:
         """Whether a batch has answered a call this run parked (its flush woke the run early)."""
         running = [nr for nr in self.node_runs.values() if nr.status == NodeStatus.RUNNING]
         if not running:
             return False
+        if self.batch_calls is not None:
+            calls_of = [self.batch_calls.get((nr.node_id, nr.attempts)) for nr in running]
+            return any(call is not None and call.status == BatchItem.Status.DONE for call in calls_of)
         calls = Q()
         for node_run in running:
             calls |= Q(node_id=node_run.node_id, attempt=node_run.attempts)
@@ -230,20 +347,14 @@ class RunStepper:
 
     # -- state changes --------------------------------------------------------------
 
-    def _mark_running(self) -> bool:
-        """Written with the next change: a run that ends in this step costs one write."""
+    def _mark_running(self) -> None:
         first = self.run.started_at is None
         self.run.started_at = self.run.started_at or timezone.now()
         update = {"status": RunStatus.RUNNING, "wake_at": None, "started_at": self.run.started_at}
         self.state.defer([], [("run.started", "", {})] if first else [], update)
-        return True
 
-    def _start_node(self, node_id: str, node_type: str, item: Any, *, persist: bool = True) -> NodeRun | None:
-        """Mark a node as started; a pure node's start is written with its outcome.
-
-        A persisted start renews the lease in the same write; None when the
-        write was refused (the lease was lost or the run cancelled).
-        """
+    def _start_node(self, node_id: str, node_type: str, item: Any) -> NodeRun:
+        """Record a node's start; a side effect's start also renews the lease (written before the effect)."""
         node_run = self.node_runs.get(node_id) or NodeRun(run=self.run, node_id=node_id, node_type=node_type)
         node_run.status = NodeStatus.RUNNING
         node_run.attempts += 1
@@ -251,13 +362,8 @@ class RunStepper:
         node_run.started_at = node_run.started_at or timezone.now()
         node_run.next_attempt_at = None
         started: list[Event] = [("node.started", node_id, {"attempt": node_run.attempts})]
-        if persist:
-            renewed = {"lease_expires_at": timezone.now() + leases.lease_duration()}
-            if not self.state.write([node_run], started, renewed):
-                return None
-            self.renewed_at = time.monotonic()
-        else:
-            self.state.defer([node_run], started)
+        renewed = None if self._pure(node_id) else {"lease_expires_at": timezone.now() + leases.lease_duration()}
+        self.state.defer([node_run], started, renewed)
         return node_run
 
     def _node_succeeded(self, node_run: NodeRun, outcome: NodeOutcome, batch_size: int | None = None) -> None:
@@ -304,7 +410,7 @@ class RunStepper:
             node_run.status = NodeStatus.RETRYING
             node_run.next_attempt_at = now + dt.timedelta(seconds=delay)
             retrying = {"attempt": node_run.attempts, "delay_seconds": round(delay, 3), "error": outcome.error}
-            self.state.write([node_run], [("node.retrying", node_run.node_id, retrying)])
+            self.state.defer([node_run], [("node.retrying", node_run.node_id, retrying)])
             self._wait_until(node_run.next_attempt_at)
             return False
         if kind == FailureKind.TRANSIENT and outcome.error is not None:
@@ -313,7 +419,7 @@ class RunStepper:
             node_run.error = {**outcome.error, "gave_up_after_waits": node_run.waits}
         node_run.status = NodeStatus.FAILED
         node_run.finished_at = now
-        self.state.write(
+        self.state.defer(
             [node_run], [("node.failed", node_run.node_id, {"attempt": node_run.attempts, "error": node_run.error})]
         )
         final = RunStatus.REVIEW if kind == FailureKind.REVIEW else RunStatus.FAILED
@@ -325,19 +431,21 @@ class RunStepper:
         update: dict[str, Any] = {"status": RunStatus.WAITING, "wake_at": when}
         if release:
             update.update(lease_owner="", lease_expires_at=None)
-        if not self.state.write(events=waiting, run_update=update):
-            return
+        self.state.defer(events=waiting, run_update=update)
         if enqueue:
-            enqueue_run(
-                str(self.run.pk), delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False
-            )
+            run_id = str(self.run.pk)
+
+            def wake_up() -> None:
+                enqueue_run(run_id, delay_seconds=max(0.0, (when - timezone.now()).total_seconds()), on_commit=False)
+
+            self.state.after_commit(wake_up)
 
     def _end(self, status: RunStatus, *, error: dict[str, Any] | None) -> None:
         now = timezone.now()
         payload: dict[str, Any] = {"duration_ms": round((now - (self.run.started_at or now)).total_seconds() * 1000, 3)}
         if error:
             payload["error"] = error
-        self.state.write(
+        self.state.defer(
             events=[(f"run.{status.value}", "", payload)],
             run_update={
                 "status": status, "error": error, "finished_at": now, "wake_at": None,

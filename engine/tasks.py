@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import dramatiq
 
-from engine import batching, runner
+from engine import batching, nudges, runner
 
 
 @dramatiq.actor(queue_name="engine", priority=10, max_retries=3, min_backoff=1000, time_limit=15 * 60 * 1000)
 def advance_run(run_id: str) -> None:
-    """Advance one run as far as it can go (see :mod:`engine.runner`)."""
+    """Advance one run as far as it can go (see :mod:`engine.runner`): a timed wake-up."""
     runner.advance_run(run_id)
+
+
+@dramatiq.actor(queue_name="engine", priority=10, max_retries=3, min_backoff=1000, time_limit=15 * 60 * 1000)
+def advance_due_runs(slot: int) -> None:
+    """Advance the runs that are due, a group at a time, until none is left (see :mod:`engine.nudges`)."""
+    nudges.free_slot(slot)
+    runner.advance_while_due()
 
 
 #: A queue of its own, served first: a flush wakes many runs and spends a remote call slot,

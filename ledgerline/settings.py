@@ -165,6 +165,11 @@ LEDGERLINE_ENGINE: dict[str, Any] = {
     "BATCH_WINDOW_MS": int(os.environ.get("LEDGERLINE_BATCH_WINDOW_MS", "200")),
     #: The most calls one batch carries (a node type may ask for fewer with ``batch_size``).
     "BATCH_MAX_ITEMS": int(os.environ.get("LEDGERLINE_BATCH_MAX_ITEMS", "50")),
+    #: The most runs one worker thread claims and advances together (their writes share commits).
+    "GROUP_SIZE": int(os.environ.get("LEDGERLINE_GROUP_SIZE", "25")),
+    #: The most "runs are due" messages waiting at once (see engine/nudges.py); about the
+    #: number of worker threads of the deployment.
+    "NUDGE_SLOTS": int(os.environ.get("LEDGERLINE_NUDGE_SLOTS", "16")),
     #: Called on every scheduler tick with the current time (dotted paths).
     "TICK_HOOKS": ["monitoring.services.evaluate_rules"],
 }
