@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> harness.Report:
             harness.start_workers(procs, env, args.workers, args.threads)
             from engine.dispatch import enqueue_run
 
+            cpu_before = harness.CpuSnapshot.take(procs)
             for run_id in queued:  # the backlog reaches the workers at once
                 enqueue_run(run_id, on_commit=False)
             started = time.time()
@@ -114,6 +115,7 @@ def run(args: argparse.Namespace) -> harness.Report:
             except TimeoutError as exc:
                 print(exc)
             elapsed = time.time() - started
+            cpu = harness.CpuSnapshot.take(procs).minus(cpu_before)
             after = _control(base, "stats")
             runs = Run.objects.filter(workflow=workflow)
             succeeded = runs.filter(status="succeeded").count()
@@ -149,6 +151,8 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.add("calls per minute", f"{calls / minutes:.0f}" if minutes else "-", f"≤ {args.limit}")
     if span["first"] and span["last"]:
         report.add("first run started → last finished (s)", f"{(span['last'] - span['first']).total_seconds():.1f}")
+    for name, ms in cpu.per_item_ms(succeeded).items():
+        report.add(f"CPU per order, {name} (ms)", f"{ms:.2f}")
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
     report.notes.append(

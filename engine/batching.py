@@ -24,11 +24,12 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from connectors.sdk.errors import FailureKind, NodeError
@@ -37,6 +38,7 @@ from connectors.sdk.registry import node_types
 from engine import pacing
 from engine.context import EngineContext
 from engine.core.states import RunStatus
+from engine.db import update_from_values
 from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
@@ -50,20 +52,55 @@ def batch_key(node_type: str, config: Mapping[str, Any]) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:64]
 
 
-def park(*, run: Run, node_id: str, node_type: str, attempt: int, config: Mapping[str, Any], item: Any) -> BatchItem:
-    """Park a run's call; the flush is scheduled for the end of the batch window."""
-    key = batch_key(node_type, config)
-    parked, created = BatchItem.objects.get_or_create(
-        run=run, node_id=node_id, attempt=attempt, defaults={"batch_key": key, "node_type": node_type, "item": item}
-    )
-    if not created and parked.status == BatchItem.Status.DONE:
-        # A wait for a rate limit gives the attempt back, so the next try parks under the same
-        # number: it is a new call, not the old answer (else it would replay that answer for ever).
-        fresh = {"status": BatchItem.Status.PENDING, "batch_key": key, "item": item, "outcome": None}
-        BatchItem.objects.filter(pk=parked.pk).update(**fresh, batch_id="", claimed_at=None, created_at=timezone.now())
-        parked.refresh_from_db()
-    schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
-    return parked
+@dataclass(frozen=True)
+class Call:
+    """A run's call to a batchable node, to be parked until its batch goes out."""
+
+    run: Run
+    node_id: str
+    node_type: str
+    attempt: int
+    config: Mapping[str, Any]
+    item: Any
+
+
+def park(calls: Sequence[Call]) -> None:
+    """Park calls (of runs written together: one read, one insert); their flushes are scheduled.
+
+    A call parked before under the same attempt and already answered is a new
+    call: a wait for a rate limit gives the attempt back, so the next try
+    parks under the same number (else it would replay that answer for ever).
+    """
+    if not calls:
+        return
+    earlier = {
+        (parked.run_id, parked.node_id, parked.attempt): parked
+        for parked in BatchItem.objects.filter(run_id__in={call.run.pk for call in calls})
+    }
+    new, keys = [], set()
+    for call in calls:
+        key = batch_key(call.node_type, call.config)
+        keys.add(key)
+        parked = earlier.get((call.run.pk, call.node_id, call.attempt))
+        if parked is None:
+            new.append(
+                BatchItem(
+                    run=call.run,
+                    node_id=call.node_id,
+                    attempt=call.attempt,
+                    batch_key=key,
+                    node_type=call.node_type,
+                    item=call.item,
+                )
+            )
+        elif parked.status == BatchItem.Status.DONE:
+            fresh = {"status": BatchItem.Status.PENDING, "batch_key": key, "item": call.item, "outcome": None}
+            BatchItem.objects.filter(pk=parked.pk).update(
+                **fresh, batch_id="", claimed_at=None, created_at=timezone.now()
+            )
+    BatchItem.objects.bulk_create(new)
+    for key in sorted(keys):
+        schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
 
 
 def schedule_flush(key: str, *, delay_ms: int = 0) -> None:
@@ -236,7 +273,12 @@ def _send(key: str, *, reschedule: bool) -> int:
         if context.logs:
             parked.outcome["logs"] = context.logs
     with transaction.atomic():
-        BatchItem.objects.bulk_update(claimed, ["status", "outcome"])
+        if connection.vendor == "postgresql":
+            fields = [BatchItem._meta.get_field("status"), BatchItem._meta.get_field("outcome")]
+            rows = [[parked.pk, parked.status, parked.outcome] for parked in claimed]
+            update_from_values(BatchItem, [("id", "bigint")], fields, rows, where="t.id = v.id")
+        else:
+            BatchItem.objects.bulk_update(claimed, ["status", "outcome"])
         wake(sorted({parked.run_id for parked in claimed}))
     if reschedule and BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
         schedule_flush(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +14,7 @@ from django.utils import timezone
 from connectors.sdk.errors import PermanentError
 from connectors.sdk.handles import StoredConnection
 from connectors.sdk.models import Connection
-from engine.effects import LedgerEffect, begin_effect
+from engine.effects import EffectEntry, LedgerEffect, begin_effect, begin_effects, record_effects
 from engine.models import NodeState
 
 logger = logging.getLogger("ledgerline.nodes")
@@ -98,6 +98,26 @@ class EngineContext:
             kind=kind,
             business_key="/".join(business_key),
         )
+
+    def begin_effects(self, requests: Sequence[tuple[Any, str, Sequence[str]]]) -> list[LedgerEffect]:
+        """:meth:`effect` for a batch's calls ``(context, kind, business_key)``, entered in one transaction."""
+        return begin_effects(
+            [
+                EffectEntry(
+                    key=effect_key(context.workflow_id, context.node_id, kind, *business_key),
+                    workflow_id=context.workflow_id,
+                    node_id=context.node_id,
+                    run_id=context.run_id,
+                    kind=kind,
+                    business_key="/".join(business_key),
+                )
+                for context, kind, business_key in requests
+            ]
+        )
+
+    def record_effects(self, outcomes: Sequence[tuple[Any, Mapping[str, Any], str | None]]) -> None:
+        """``effect.record(result, remote_id)`` for many effects in one statement."""
+        record_effects(outcomes)
 
     def log(self, message: str, **data: Any) -> None:
         self.logs.append({"at": timezone.now().isoformat(), "message": message, "data": data})

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, Q, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from engine.core.states import FINAL_RUN_STATES, RunStatus
@@ -98,10 +99,13 @@ def _claim_one_sql() -> str:
 def _claim_due_sql() -> str:
     # SKIP LOCKED: workers claiming at the same time take different runs instead of queueing
     # on each other's rows. The partial index on unfinished runs keeps this off the finished ones.
+    # The order is the expression of the index engine_run_due: due runs come first, and the
+    # scan stops at the first run due later (nothing due: next to no work).
     due = (
         f"SELECT id FROM {Run._meta.db_table} WHERE status IN ({_states()}) "  # noqa: S608 - names from models
+        "AND COALESCE(wake_at, created_at) <= %s "
         "AND (lease_expires_at IS NULL OR lease_expires_at < %s) AND (status <> %s OR wake_at <= %s) "
-        "ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED"
+        "ORDER BY COALESCE(wake_at, created_at) LIMIT %s FOR UPDATE SKIP LOCKED"
     )
     return _claim_sql(f"r.id IN ({due})")
 
@@ -148,7 +152,7 @@ def due_filter(now: dt.datetime) -> Q:
 
 
 def claim_due(owner: str, limit: int) -> list[Run]:
-    """Claim up to ``limit`` runs that are due (oldest first), loaded as :func:`claim_and_load` loads one.
+    """Claim up to ``limit`` runs that are due (longest due first), loaded as :func:`claim_and_load` loads one.
 
     Whoever asks gets different runs from anyone asking at the same time, so
     a message saying "runs are due" can be answered by any worker, and one
@@ -157,14 +161,15 @@ def claim_due(owner: str, limit: int) -> list[Run]:
     now = timezone.now()
     if connection.vendor != "postgresql":
         # One writer at a time (SQLite): take the candidates one by one.
-        candidates = Run.objects.filter(due_filter(now)).order_by("created_at").values_list("pk", flat=True)
+        due_first = Coalesce("wake_at", "created_at")
+        candidates = Run.objects.filter(due_filter(now)).order_by(due_first).values_list("pk", flat=True)
         claimed = []
         for run_id in list(candidates[:limit]):
             if try_claim(str(run_id), owner)[0]:
                 claimed.append(_loaded(Run(pk=run_id)))
         return claimed
     states = [str(s) for s in ACTIVE_STATES]
-    params = [owner, now + lease_duration(), *states, now, str(RunStatus.WAITING), now, limit]
+    params = [owner, now + lease_duration(), *states, now, now, str(RunStatus.WAITING), now, limit]
     runs = list(Run.objects.raw(_claim_due_sql(), params))
     runs.sort(key=lambda run: run.created_at)
     return runs

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from engine.core.states import NodeStatus, RunStatus
 
@@ -61,10 +62,11 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["workflow", "-created_at"]),
             models.Index(fields=["status", "lease_expires_at"]),
-            # The runs workers look for (engine.leases.claim_due): unfinished ones, oldest first.
+            # The runs workers look for (engine.leases.claim_due): unfinished ones by when they are
+            # due, so runs waiting for later sit at the end of the index instead of in the way.
             models.Index(
-                fields=["created_at"],
-                name="engine_run_unfinished",
+                Coalesce("wake_at", "created_at"),
+                name="engine_run_due",
                 condition=Q(status__in=["pending", "running", "waiting"]),
             ),
         ]

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from engine.core.states import RunStatus
+from engine.db import update_from_values
 from engine.events import record_run_events
 from engine.models import NodeRun, Run
 
@@ -44,7 +45,7 @@ class RunRecorder:
         self._events: list[Event] = []
         self._run_update: dict[str, Any] = {}
         #: Writes of other tables that belong with this run's next write (a parked batch call).
-        self._with_write: list[Callable[[], None]] = []
+        self._with_write: list[tuple[Callable[[list[Any]], None], Any]] = []
         #: What to do once this run's next write has committed (a delayed message).
         self._after_commit: list[Callable[[], None]] = []
         #: True once a write released the lease (the run ended or waits without it).
@@ -60,9 +61,13 @@ class RunRecorder:
             self._pending[node_run.node_id] = node_run
         self._events.extend(events)
 
-    def with_write(self, action: Callable[[], None]) -> None:
-        """Run ``action`` inside the next write's transaction, once the run's row was accepted."""
-        self._with_write.append(action)
+    def with_write(self, action: Callable[[list[Any]], None], item: Any) -> None:
+        """Have ``action`` write ``item`` in the next write's transaction, once the run's row was accepted.
+
+        ``action`` is called once per group written together, with the items of
+        all its runs (one statement for all of them, not one per run).
+        """
+        self._with_write.append((action, item))
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the next write's transaction is done (not at all when the write is refused)."""
@@ -112,35 +117,82 @@ class RunRecorder:
 def write_group(recorders: Sequence[RunRecorder]) -> list[bool]:
     """One transaction for the deferred changes of ``recorders``; whether each run's were written.
 
-    Rows are written in a fixed order — run rows, new node runs, changed node
-    runs, events — so each table costs one statement for the whole group.
+    Rows are written table by table — run rows, new node runs, changed node
+    runs, events — so each table costs one statement for the whole group
+    (run rows: one per set of changed columns, on PostgreSQL).
     """
-    accepted: list[bool] = []
+    taken = [(recorder, *recorder._take()) for recorder in recorders]
     new: list[NodeRun] = []
     old: list[NodeRun] = []
     events: list[tuple[Run, list[Event]]] = []
     then: list[Callable[[], None]] = []
+    together: dict[Callable[[list[Any]], None], list[Any]] = {}
     with transaction.atomic():
-        for recorder in recorders:
-            update, pending, run_events = recorder._take()
+        accepted = _apply_rows([(recorder, update) for recorder, update, _, _ in taken])
+        for (recorder, _, pending, run_events), ok in zip(taken, accepted, strict=True):
             with_write, recorder._with_write = recorder._with_write, []
             after_commit, recorder._after_commit = recorder._after_commit, []
-            if not recorder._apply_row(update):
-                accepted.append(False)
+            if not ok:
                 continue
-            accepted.append(True)
             new.extend(nr for nr in pending if nr.pk is None)
             old.extend(nr for nr in pending if nr.pk is not None)
             events.append((recorder.run, run_events))
-            for action in with_write:
-                action()
+            for action, item in with_write:
+                together.setdefault(action, []).append(item)
             then.extend(after_commit)
+        for write_items, items in together.items():
+            write_items(items)
         _save_node_runs(new, old, [r for r, ok in zip(recorders, accepted, strict=True) if ok])
         record_run_events(events, allocated=True)
     # After the block, not on_commit: the same in a test's enclosing transaction as in production.
-    for action in then:
-        action()
+    for later in then:
+        later()
     return accepted
+
+
+def _apply_rows(updates: Sequence[tuple[RunRecorder, dict[str, Any]]]) -> list[bool]:
+    """Each run's row changes, refused where the lease is lost or the run cancelled; whether each went in."""
+    if connection.vendor != "postgresql":
+        return [recorder._apply_row(update) for recorder, update in updates]
+    accepted: set[Any] = set()
+    by_columns: dict[tuple[str, ...], list[tuple[RunRecorder, dict[str, Any]]]] = {}
+    for recorder, update in updates:
+        if update:
+            by_columns.setdefault(tuple(sorted(update)), []).append((recorder, update))
+        else:
+            accepted.add(recorder.run.pk)
+    for names, group in by_columns.items():
+        accepted.update(_update_runs(names, group))
+    results = []
+    for recorder, update in updates:
+        ok = recorder.run.pk in accepted
+        if ok and update:
+            for name, value in update.items():
+                setattr(recorder.run, name, value)
+            recorder.released = recorder.released or update.get("lease_owner") == ""
+        results.append(ok)
+    return results
+
+
+def _update_runs(names: tuple[str, ...], group: Sequence[tuple[RunRecorder, dict[str, Any]]]) -> set[Any]:
+    """The same columns of several runs in one statement, each guarded like ``_apply_row``."""
+    fields = [Run._meta.get_field(name) for name in names]
+    rows = [
+        [recorder.run.pk, recorder.owner, recorder.run.last_seq if "last_seq" in update else None]
+        + [update[name] for name in names]
+        for recorder, update in group
+    ]
+    changed = update_from_values(
+        Run,
+        [("id", "uuid"), ("owner", "varchar"), ("expected_seq", "integer")],
+        fields,
+        rows,
+        where="t.id = v.id AND t.lease_owner = v.owner AND t.status <> %s "
+        "AND (v.expected_seq IS NULL OR t.last_seq = v.expected_seq)",
+        where_params=[str(RunStatus.CANCELLED)],
+        returning="t.id",
+    )
+    return {row[0] for row in changed}
 
 
 def _save_node_runs(new: list[NodeRun], old: list[NodeRun], recorders: Sequence[RunRecorder]) -> None:
@@ -151,7 +203,12 @@ def _save_node_runs(new: list[NodeRun], old: list[NodeRun], recorders: Sequence[
             stored = NodeRun.objects.filter(run__in=list(by_run), node_id__in={nr.node_id for nr in new})
             for node_run in stored:
                 by_run[node_run.run_id].node_runs[node_run.node_id] = node_run
-    if len(old) == 1:
-        NodeRun.objects.filter(pk=old[0].pk).update(**{name: getattr(old[0], name) for name in NODE_RUN_FIELDS})
+    if len(old) == 1 or (old and connection.vendor != "postgresql"):
+        for node_run in old:
+            NodeRun.objects.filter(pk=node_run.pk).update(**{name: getattr(node_run, name) for name in NODE_RUN_FIELDS})
     elif old:
-        NodeRun.objects.bulk_update(old, NODE_RUN_FIELDS)
+        fields = [NodeRun._meta.get_field(name) for name in NODE_RUN_FIELDS]
+        rows = [[node_run.pk] + [getattr(node_run, name) for name in NODE_RUN_FIELDS] for node_run in old]
+        pk: Any = NodeRun._meta.pk
+        key = [("id", str(pk.rel_db_type(connection)))]
+        update_from_values(NodeRun, key, fields, rows, where="t.id = v.id")

@@ -32,7 +32,7 @@ from connectors.sdk.errors import FailureKind
 from connectors.sdk.nodes import RetryPolicy
 from connectors.sdk.registry import node_types
 from engine import leases, versions
-from engine.batching import outcome_of, park
+from engine.batching import Call, outcome_of, park
 from engine.context import EngineContext
 from engine.core.graph import gather_input
 from engine.core.retry import retry_delay
@@ -309,15 +309,8 @@ class RunStepper:
             # flush cannot see the call before the run waits, nor wake a run whose lease is held.
             # The deadline only guards against a lost wake-up.
             if parked is None:
-                parking = {
-                    "run": self.run,
-                    "node_id": node_id,
-                    "node_type": spec.type,
-                    "attempt": node_run.attempts,
-                    "config": spec.config,
-                    "item": node_run.input,
-                }
-                self.state.with_write(lambda: park(**parking))  # type: ignore[arg-type]
+                call = Call(self.run, node_id, spec.type, node_run.attempts, spec.config, node_run.input)
+                self.state.with_write(park, call)
             self._wait_until(timezone.now() + leases.lease_duration(), enqueue=False, release=True)
             return False
         assert parked is not None and parked.outcome is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -146,6 +146,18 @@ class NodeContext(Protocol):
             effect.record(created, remote_id=created["InvoiceID"])
             return created
         """
+        ...
+
+    def begin_effects(self, requests: Sequence[tuple[NodeContext, str, Sequence[str]]]) -> Sequence[EffectHandle]:
+        """:meth:`effect` for the calls of a batch, ``(context, kind, business_key)`` each, at once.
+
+        One transaction enters them all (a batch of 50 is one round of the ledger,
+        not 50); calls with the same key share one handle.
+        """
+        ...
+
+    def record_effects(self, outcomes: Sequence[tuple[Any, Mapping[str, Any], str | None]]) -> None:
+        """``effect.record(result, remote_id)`` for many effects at once."""
         ...
 
     def log(self, message: str, **data: Any) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -132,6 +132,13 @@ class FakeContext:
         elif existing.previous is None:
             existing.uncertain = True
         return existing
+
+    def begin_effects(self, requests: Sequence[tuple[Any, str, Sequence[str]]]) -> list[FakeEffect]:
+        return [context.effect(kind, *business_key) for context, kind, business_key in requests]
+
+    def record_effects(self, outcomes: Sequence[tuple[Any, Mapping[str, Any], str | None]]) -> None:
+        for effect, result, remote_id in outcomes:
+            effect.record(result, remote_id)
 
     def log(self, message: str, **data: Any) -> None:
         self.logs.append((message, data))

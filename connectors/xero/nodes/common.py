@@ -77,20 +77,29 @@ def create_batched(
     same_as: list[tuple[int, int]] = []
     uncertain: list[tuple[int, Any, Any, Any]] = []
     client = client_for(calls[0][0])
+    entering: list[tuple[int, Any, Any, str]] = []
     for index, (context, item) in enumerate(calls):
         try:
-            key = context.idempotency_key(kind, business_key(item))
-            if key in first_for:
-                same_as.append((index, first_for[key]))
-                continue
-            first_for[key] = index
-            effect = context.effect(kind, business_key(item))
-            if effect.previous is not None:
-                results[index] = dict(effect.previous)
-                continue
-            if effect.uncertain:
-                uncertain.append((index, effect, context, item))
-                continue
+            reference = business_key(item)
+        except NodeError as exc:
+            results[index] = exc
+            continue
+        key = context.idempotency_key(kind, reference)
+        if key in first_for:
+            same_as.append((index, first_for[key]))
+            continue
+        first_for[key] = index
+        entering.append((index, context, item, reference))
+    # One round of the ledger for the whole batch.
+    effects = calls[0][0].begin_effects([(context, kind, (reference,)) for _, context, _, reference in entering])
+    for (index, context, item, _), effect in zip(entering, effects, strict=True):
+        if effect.previous is not None:
+            results[index] = dict(effect.previous)
+            continue
+        if effect.uncertain:
+            uncertain.append((index, effect, context, item))
+            continue
+        try:
             pending.append((index, effect, to_element(context, item)))
         except NodeError as exc:
             results[index] = exc
@@ -121,6 +130,7 @@ def create_batched(
         )
         # Test-only fault injection: the records exist at Xero, the ledger does not know yet.
         crash_point(f"xero.{kind}.after_create")
+        created = []
         for (index, effect, _), outcome in zip(pending, outcomes, strict=True):
             if outcome.record is None:
                 results[index] = PermanentError(
@@ -129,8 +139,9 @@ def create_batched(
                     details={"messages": outcome.errors},
                 )
             else:
-                effect.record(outcome.record, remote_id=str(outcome.record.get(remote_id, "")))
+                created.append((effect, outcome.record, str(outcome.record.get(remote_id, ""))))
                 results[index] = outcome.record
+        calls[0][0].record_effects(created)
     for index, first in same_as:
         results[index] = results[first]
     return results
