@@ -34,6 +34,22 @@ def refresh_connections(*, now: float | None = None) -> bool:
     return True
 
 
+class PromptPollingMiddleware(Middleware):
+    """Idle queues are polled every ``LEDGERLINE_WORKER_POLL_MS`` at most, not every second.
+
+    Dramatiq's Redis consumer backs off up to its worker timeout (1 s by
+    default) while a queue is empty, so a message sent to a queue that was
+    idle — the next batch flush, a run waking up — waited up to a second
+    before a worker even saw it. The flush of a rate-limited batch key runs
+    one at a time, so that wait came straight off the calls a minute.
+    """
+
+    def before_worker_boot(self, broker: Any, worker: Any) -> None:
+        from django.conf import settings
+
+        worker.worker_timeout = int(getattr(settings, "LEDGERLINE_WORKER_POLL_MS", 50))
+
+
 class DbConnectionsMiddleware(Middleware):
     """django_dramatiq's middleware of the same name, with :func:`refresh_connections`."""
 

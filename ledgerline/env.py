@@ -55,6 +55,7 @@ def broker_config(url: str, namespace: str) -> dict[str, Any]:
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
         "engine.db.DbConnectionsMiddleware",
+        "engine.db.PromptPollingMiddleware",
     ]
     if scheme == "stub":
         return {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}, "MIDDLEWARE": middleware}

@@ -101,6 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 BROKER_URL = os.environ.get("BROKER_URL", "stub://")
 DRAMATIQ_BROKER = broker_config(BROKER_URL, os.environ.get("LEDGERLINE_BROKER_NAMESPACE", "ledgerline"))
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+#: How often an idle worker looks at its queues again, at most (engine.db.PromptPollingMiddleware).
+LEDGERLINE_WORKER_POLL_MS = int(os.environ.get("LEDGERLINE_WORKER_POLL_MS", "50"))
 #: Run a Dramatiq worker inside the web process (embedded mode, stub broker only).
 LEDGERLINE_EMBEDDED_WORKER = env_bool("LEDGERLINE_EMBEDDED_WORKER", BROKER_URL.startswith("stub:"))
 
