@@ -380,10 +380,12 @@ def publish(report: Report, *, record: bool) -> None:
 
 
 def start_web(procs: Processes, env: dict[str, str], port: int) -> Started:
-    """One daphne serving the API, the webhooks and the sandboxes; returns once it answers."""
-    daphne = str(Path(PYTHON).parent / "daphne")
-    started = procs.start("web", [daphne, "-b", "127.0.0.1", "-p", str(port), "ledgerline.asgi:application"], env)
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/schema/"), timeout=90, what="daphne")
+    """One uvicorn (the scale-out web server) serving the API, webhooks and sandboxes; returns once it answers."""
+    uvicorn = str(Path(PYTHON).parent / "uvicorn")
+    argv = [uvicorn, "--host", "127.0.0.1", "--port", str(port), "--http", "httptools", "--ws", "websockets-sansio"]
+    argv += ["--lifespan", "off", "--no-access-log", "ledgerline.asgi:application"]
+    started = procs.start("web", argv, env)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/schema/"), timeout=90, what="the web server")
     return started
 
 

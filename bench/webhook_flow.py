@@ -1,4 +1,4 @@
-"""Target 1: webhook → map → HTTP POST to a local stub → done, through daphne and worker processes.
+"""Target 1: webhook → map → HTTP POST to a local stub → done, through the web server and worker processes.
 
 Two phases on one fresh database: acknowledgement latency at a moderate rate
 (the webhook's p50/p99), then throughput at a higher offered rate, where the
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> harness.Report:
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
     report.notes.append(
-        f"{args.workers} worker processes x {args.threads} threads, 1 daphne, stub and load "
+        f"{args.workers} worker processes x {args.threads} threads, 1 uvicorn, stub and load "
         "generator on the same 2 cores"
     )
     return report

@@ -1,8 +1,11 @@
-"""The public webhook receiver (no login: deliveries are checked by the trigger)."""
+"""The public webhook receiver (no login: deliveries are checked by the trigger).
+
+Under an ASGI server the deliveries are answered by :class:`engine.ingress.WebhookIngress`
+before they reach Django; this view serves the rest (WSGI, the test client) with the
+same code.
+"""
 
 from __future__ import annotations
-
-import json
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
@@ -10,20 +13,16 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from connectors.sdk.errors import WebhookRejected
 from connectors.sdk.nodes import WebhookRequest
 from engine.db import refresh_connections
-from engine.webhooks import receive_delivery
+from engine.ingress import Delivery, store_deliveries
 
 
 def _receive(token: str, delivery: WebhookRequest) -> JsonResponse:
-    try:
-        runs, duplicates = receive_delivery(token, delivery)
-    except WebhookRejected as exc:
-        return JsonResponse({"detail": exc.message}, status=exc.status)
-    except json.JSONDecodeError:
-        return JsonResponse({"detail": "the body is not valid JSON"}, status=400)
-    return JsonResponse({"runs": [str(run.pk) for run in runs], "duplicates": duplicates}, status=202)
+    stored = store_deliveries([Delivery(token, delivery)])
+    stored.dispatch()
+    answer = stored.answers[0]
+    return JsonResponse(answer.body, status=answer.status)
 
 
 #: Under an ASGI server a thread-sensitive call may get a fresh thread (and so a fresh

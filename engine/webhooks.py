@@ -66,7 +66,8 @@ def rotate_webhook_secret(endpoint: WebhookEndpoint) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _decrypted_secret(secret_encrypted: str) -> str:
+def decrypted_secret(secret_encrypted: str) -> str:
+    """The signing secret in ``secret_encrypted``, decrypted once per ciphertext and process."""
     return str(decrypt_json(secret_encrypted).get("secret", ""))
 
 
@@ -111,7 +112,7 @@ def receive_delivery(token: str, request: WebhookRequest) -> tuple[list[Run], in
     trigger = node_types.get(node["type"])
     if not isinstance(trigger, WebhookTrigger):
         raise WebhookRejected("this node no longer accepts webhooks", status=410)
-    config = {**(node.get("config") or {}), "_secret": _decrypted_secret(endpoint.secret_encrypted)}
+    config = {**(node.get("config") or {}), "_secret": decrypted_secret(endpoint.secret_encrypted)}
     events = trigger.receive(config, request)
     runs: list[Run] = []
     duplicates = 0

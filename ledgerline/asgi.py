@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, websockets through the engine's routes."""
+"""ASGI entry point: webhooks through the engine's ingress, other HTTP through Django, websockets routed."""
 
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs the app regi
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from engine.ingress import WebhookIngress  # noqa: E402
 from engine.routing import websocket_urlpatterns  # noqa: E402
 from engine.ws_auth import TokenAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": WebhookIngress(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(TokenAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),

@@ -31,7 +31,7 @@ def test_events_committed_together_go_as_one_send_per_group_in_order() -> None:
     assert [e["id"] for e in by_group["workflow.w"]["events"]] == [1, 2, 3]
 
 
-def test_a_webhook_delivery_is_one_read_and_two_inserts(engine_inline: Any, make_workflow: Any) -> None:
+def test_a_webhook_delivery_is_one_read_and_one_write(engine_inline: Any, make_workflow: Any) -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -53,8 +53,9 @@ def test_a_webhook_delivery_is_one_read_and_two_inserts(engine_inline: Any, make
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
     statements = [s for s in statements if s not in {"SAVEPOINT", "RELEASE"}]
     # The endpoint with its workflow and latest version (whose document this process has read once),
-    # then the run and its first event: no sequence allocation, no second read.
-    assert statements == ["SELECT", "INSERT", "INSERT"]
+    # then the run and its first event in one statement: no sequence allocation, no second read.
+    assert statements == ["SELECT", "WITH"]
+    assert [q["sql"].count("INSERT INTO") for q in queries.captured_queries if q["sql"].startswith("WITH")] == [2]
     run = Run.objects.get(pk=answer.json()["runs"][0])
     assert run.last_seq == 1 and list(run.events.values_list("seq", "type")) == [(1, "run.created")]
 
