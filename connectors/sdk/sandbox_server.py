@@ -23,6 +23,10 @@ from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 class _KeepUnderscoreHeaders(WSGIRequestHandler):
     """Django's request handler without its underscore-header filter (the wsgiref environ)."""
 
+    #: wsgiref writes the headers and the body separately: with Nagle's algorithm the body
+    #: waited for the client's delayed ACK, 40 ms per call.
+    disable_nagle_algorithm = True
+
     def get_environ(self) -> dict[str, Any]:
         return simple_server.WSGIRequestHandler.get_environ(self)
 
