@@ -139,6 +139,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def service_cpu_seconds(command: str) -> float:
+    """CPU time of every process named ``command`` (the machine's PostgreSQL, Redis), exited children included.
+
+    A PostgreSQL backend lives as long as its connection; what ended ones used
+    is in their parent's (the postmaster's) children times.
+    """
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            if name != command:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS  # utime stime cutime cstime
+    return total
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds the whole machine has spent busy (all cores, all processes) since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -267,7 +288,8 @@ class CpuSnapshot:
     @classmethod
     def take(cls, procs: Processes) -> CpuSnapshot:
         times = os.times()
-        return cls(procs.cpu_by_name(), times.user + times.system, machine_busy_seconds())
+        services = {"PostgreSQL": service_cpu_seconds("postgres"), "Redis": service_cpu_seconds("redis-server")}
+        return cls({**procs.cpu_by_name(), **services}, times.user + times.system, machine_busy_seconds())
 
     def minus(self, earlier: CpuSnapshot) -> CpuSnapshot:
         names = set(self.by_name) | set(earlier.by_name)
@@ -278,11 +300,11 @@ class CpuSnapshot:
         )
 
     def per_item_ms(self, items: int) -> dict[str, float]:
-        """Milliseconds of CPU per item: each command, the benchmark itself, the rest (databases, broker)."""
+        """Milliseconds of CPU per item: each command, the services, the benchmark itself, anything else."""
         if items <= 0:
             return {}
         shares = {**self.by_name, "benchmark (load generator)": self.own}
-        shares["rest of the machine (PostgreSQL, Redis, …)"] = max(0.0, self.machine - sum(shares.values()))
+        shares["anything else on the machine"] = max(0.0, self.machine - sum(shares.values()))
         shares["whole machine"] = self.machine
         return {name: seconds * 1000 / items for name, seconds in sorted(shares.items())}
 
@@ -389,9 +411,20 @@ def start_web(procs: Processes, env: dict[str, str], port: int) -> Started:
     return started
 
 
-def start_workers(procs: Processes, env: dict[str, str], processes: int, threads: int) -> Started:
-    """``manage.py rundramatiq`` with ``processes`` worker processes of ``threads`` threads each."""
+def start_workers(
+    procs: Processes, env: dict[str, str], processes: int, threads: int, *, batch_processes: int = 0
+) -> Started:
+    """``manage.py rundramatiq`` with ``processes`` worker processes of ``threads`` threads each.
+
+    With ``batch_processes``, that many more processes serve only the batch queue
+    (flushes), so a flush never waits for the interpreter behind threads that
+    advance runs; the others then serve only the runs' queue.
+    """
     argv = [PYTHON, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads)]
+    if batch_processes:
+        flushers = [PYTHON, "manage.py", "rundramatiq", "--processes", str(batch_processes), "--threads", "2"]
+        procs.start("flushers", [*flushers, "--skip-logging", "--queues", "engine_batches"], env)
+        argv += ["--queues", "engine"]
     started = procs.start("workers", [*argv, "--skip-logging"], env)
     # The worker processes import Django and declare their actors; they consume from Redis,
     # so messages sent before they are up simply wait in the queue.

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", type=int, default=600, help="Xero calls per minute (sandbox and connection)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--batch-workers", type=int, default=0, help="extra processes serving only batch flushes (0: none)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds of posting")
 
 
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 for item in inputs:
                     start_run(workflow_version=version, input=item)
             before = _control(base, "stats")
-            harness.start_workers(procs, env, args.workers, args.threads)
+            harness.start_workers(procs, env, args.workers, args.threads, batch_processes=args.batch_workers)
             from engine.dispatch import enqueue_run
 
             cpu_before = harness.CpuSnapshot.take(procs)
