@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from engine.events import run_group, serialize_event, workflow_group
+from engine.events import serialize_event, workflow_group
 from engine.models import Run, RunEvent
 from orgs.services import organization_for
 
@@ -72,19 +72,37 @@ class _EventStream(AsyncJsonWebsocketConsumer):
 
 
 class RunEventsConsumer(_EventStream):
-    """``ws/runs/<run_id>/?after=<seq>``"""
+    """``ws/runs/<run_id>/?after=<seq>``
+
+    Listens on its run's workflow group and keeps its run's events: events
+    are published once per workflow, not once more per run, so a commit of
+    many runs costs one send however many runs it carries, and the cost of
+    filtering falls on the streams somebody is watching.
+    """
 
     async def connect(self) -> None:
         self.run_id = str(self.scope["url_route"]["kwargs"]["run_id"])
-        self.group = run_group(self.run_id)
+        self.group = ""
         await super().connect()
+
+    async def forward(self, event: dict[str, Any]) -> None:
+        if event["run_id"] == self.run_id:
+            await super().forward(event)
 
     def position(self, event: dict[str, Any]) -> int:
         return int(event["seq"])
 
     @database_sync_to_async
     def allowed(self, user: Any) -> bool:
-        return Run.objects.filter(pk=self.run_id, workflow__organization=organization_for(user)).exists()
+        workflow_id = (
+            Run.objects.filter(pk=self.run_id, workflow__organization=organization_for(user))
+            .values_list("workflow_id", flat=True)
+            .first()
+        )
+        if workflow_id is None:
+            return False
+        self.group = workflow_group(workflow_id)
+        return True
 
     @database_sync_to_async
     def backlog(self) -> list[dict[str, Any]]:

@@ -19,13 +19,14 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
+from engine.db import insert_rows
 from engine.models import Run, RunEvent
 
 logger = logging.getLogger(__name__)
 
 
-def run_group(run_id: object) -> str:
-    return f"run.{run_id}"
+#: What a new event's row is written with (all but its id).
+_EVENT_FIELDS = [field for field in RunEvent._meta.concrete_fields if not field.primary_key]
 
 
 def workflow_group(workflow_id: object) -> str:
@@ -103,7 +104,10 @@ def record_run_events(
         stored_runs.append((run, first))
     if not events:
         return []
-    RunEvent.objects.bulk_create(events)
+    if connection.vendor == "postgresql":
+        insert_rows(RunEvent, events, _EVENT_FIELDS)
+    else:
+        RunEvent.objects.bulk_create(events)
     if events[0].pk is None:  # a database that does not return ids from bulk inserts
         events = [
             event
@@ -137,11 +141,14 @@ def publish(messages: list[dict[str, Any]]) -> None:
 
 
 def _grouped(messages: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Each group's events in order: one channel-layer send per group, not one per event."""
+    """Each workflow group's events in order: one channel-layer send per workflow, not one per event.
+
+    A run's own stream listens on its workflow's group and keeps its run's
+    events (:class:`engine.consumers.RunEventsConsumer`).
+    """
     groups: dict[str, list[dict[str, Any]]] = {}
     for message in sorted(messages, key=lambda m: (m["id"] is None, m["id"] or 0)):
-        for group in (run_group(message["run_id"]), workflow_group(message["workflow_id"])):
-            groups.setdefault(group, []).append(message)
+        groups.setdefault(workflow_group(message["workflow_id"]), []).append(message)
     return groups
 
 

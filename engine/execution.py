@@ -64,8 +64,27 @@ def execute_node(node_type: NodeType, context: EngineContext, item: Any) -> Node
     return outcome
 
 
+#: Configurations that passed their node type's schema, by (type, identity). A configuration comes
+#: from a version's parsed graph, which each process keeps and never changes: it is checked once,
+#: not at every execution. The entry keeps the object, so its identity cannot be reused.
+_valid_configs: dict[tuple[type[NodeType], int], Any] = {}
+_MAX_VALID_CONFIGS = 4096
+
+
+def _config_problems(node_type: type[NodeType], config: Any) -> list[tuple[str, str]]:
+    key = (node_type, id(config))
+    if _valid_configs.get(key) is config:
+        return []
+    problems = schema_errors(node_type, "config_schema", dict(config), "config")
+    if not problems:
+        if len(_valid_configs) >= _MAX_VALID_CONFIGS:
+            _valid_configs.clear()
+        _valid_configs[key] = config
+    return problems
+
+
 def _execute(node_type: NodeType, context: EngineContext, item: Any) -> NodeOutcome:
-    problems = schema_errors(type(node_type), "config_schema", dict(context.config), "config")
+    problems = _config_problems(type(node_type), context.config)
     if problems:
         field_path, message = problems[0]
         return _failure(PermanentError(f"invalid configuration: {message}", code="invalid_config", field=field_path))

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from engine.core.states import RunStatus
-from engine.db import update_from_values
+from engine.db import insert_rows, update_from_values
 from engine.events import record_run_events
 from engine.models import NodeRun, Run
 
@@ -31,6 +31,10 @@ NODE_RUN_FIELDS = [
     "node_type", "status", "attempts", "waits", "input", "output", "error", "logs",
     "started_at", "finished_at", "next_attempt_at",
 ]  # fmt: skip
+
+
+#: What a new node run's row is written with (all but its id).
+_NEW_NODE_RUN_FIELDS = [field for field in NodeRun._meta.concrete_fields if not field.primary_key]
 
 
 class RunRecorder:
@@ -196,7 +200,9 @@ def _update_runs(names: tuple[str, ...], group: Sequence[tuple[RunRecorder, dict
 
 
 def _save_node_runs(new: list[NodeRun], old: list[NodeRun], recorders: Sequence[RunRecorder]) -> None:
-    if new:
+    if new and connection.vendor == "postgresql":
+        insert_rows(NodeRun, new, _NEW_NODE_RUN_FIELDS)
+    elif new:
         NodeRun.objects.bulk_create(new)
         if any(nr.pk is None for nr in new):  # a database that does not return ids
             by_run = {recorder.run.pk: recorder for recorder in recorders}

@@ -43,6 +43,11 @@ def database_config(url: str) -> dict[str, Any]:
         # wait for the write lock instead of failing at once.
         config["OPTIONS"] = {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # Parameters travel apart from the statement (psycopg's server-side binding): with
+        # client-side binding every value is quoted into the SQL text in Python, and a statement
+        # of many rows (a group's writes) is parsed again each time.
+        config.setdefault("OPTIONS", {})["server_side_binding"] = True
     return config
 
 

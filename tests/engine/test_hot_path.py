@@ -20,15 +20,15 @@ def event(event_id: int, run: str, seq: int, workflow: str = "w") -> dict[str, A
     return {"id": event_id, "seq": seq, "run_id": run, "workflow_id": workflow, "type": "node.succeeded"}
 
 
-def test_events_committed_together_go_as_one_send_per_group_in_order() -> None:
+def test_events_committed_together_go_as_one_send_per_workflow_in_order() -> None:
     layer = RecordingLayer()
     messages = [event(3, "a", 2), event(1, "a", 1), event(2, "b", 1)]
+    messages += [event(4, "c", 1, workflow="v")]
     asyncio.run(events._send_all(layer, messages))
     by_group = dict(layer.sent)
-    assert len(layer.sent) == 3  # run a, run b, the workflow: not one send per event and group
-    assert by_group["run.a"] == {"type": "run.events", "events": [event(1, "a", 1), event(3, "a", 2)]}
-    assert by_group["run.b"] == {"type": "run.event", "event": event(2, "b", 1)}
+    assert len(layer.sent) == 2  # one send per workflow: not one per event, nor one more per run
     assert [e["id"] for e in by_group["workflow.w"]["events"]] == [1, 2, 3]
+    assert by_group["workflow.v"] == {"type": "run.event", "event": event(4, "c", 1, workflow="v")}
 
 
 def test_a_webhook_delivery_is_one_read_and_one_write(engine_inline: Any, make_workflow: Any) -> None:
