@@ -134,9 +134,12 @@ def drive(steppers: Sequence[RunStepper]) -> None:
     """
     live = [(stepper, stepper.steps()) for stepper in steppers]
     failure: BaseException | None = None
+    written_at = time.monotonic()
     while live:
         at_barrier = []
         for stepper, steps in live:
+            if not _lease_still_fresh(stepper, written_at):
+                continue
             try:
                 next(steps)
                 at_barrier.append((stepper, steps))
@@ -148,9 +151,21 @@ def drive(steppers: Sequence[RunStepper]) -> None:
                 failure = failure or exc
         writing = [stepper for stepper in steppers if stepper.state.pending]
         accepted = dict(zip(writing, write_group([s.state for s in writing]), strict=True)) if writing else {}
+        written_at = time.monotonic()
         live = [(stepper, steps) for stepper, steps in at_barrier if accepted.get(stepper, True)]
     if failure is not None:
         raise failure
+
+
+def _lease_still_fresh(stepper: RunStepper, written_at: float) -> bool:
+    """Renew a run's lease when the runs before it in the group took long (slow side effects).
+
+    Its lease was renewed with the group's last write; a third of it gone, it
+    is renewed before the run goes on. False: lost (or cancelled) meanwhile.
+    """
+    if time.monotonic() - written_at <= leases.lease_duration().total_seconds() / 3:
+        return True
+    return leases.renew(str(stepper.run.pk), stepper.owner)
 
 
 class RunStepper:

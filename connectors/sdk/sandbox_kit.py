@@ -35,6 +35,7 @@ class Faults:
     expire_tokens: bool = False
     #: Faults the next calls get for certain, in order, before the rates apply (``["timeout",
     #: "timeout_after", "error", "error_after"]``): a test that must meet each kind scripts them.
+    #: ``"error_500"`` and ``"error_503"`` are an ``"error"`` with its status chosen.
     script: list[str] = field(default_factory=list, compare=False)
     #: How many calls each fault was applied to (``"timeout"``, ``"timeout_after"``, ``"error"``…),
     #: so a test can tell the faults it asked for really happened.
@@ -88,8 +89,12 @@ def hang_after(faults: Faults) -> None:
 
 def before_call(faults: Faults, server_error: HttpResponse, malformed: HttpResponse) -> HttpResponse | None:
     """Apply the error and malformed faults; the response to send instead, if any."""
+    pinned = faults.script[0] if faults.script and faults.script[0] in ("error_500", "error_503") else None
+    if pinned is not None:
+        faults.script[0] = "error"
     if _hits(faults, "error", faults.error_rate):
-        return server_error if random.random() < 0.5 else HttpResponse("Service Unavailable", status=503)
+        status = {"error_500": 500, "error_503": 503}.get(pinned or "", 500 if random.random() < 0.5 else 503)
+        return server_error if status == 500 else HttpResponse("Service Unavailable", status=503)
     if faults.malformed_rate and random.random() < faults.malformed_rate:
         return malformed
     return None
