@@ -219,13 +219,13 @@ def flush_when_due(key: str) -> int:
     flush when it is done, and this one comes back after a batch window in
     case the holder dies first.
     """
+    # This message is spent: whatever is due next needs a message of its own (the mark said
+    # one was pending; left in place, a refused flush would leave a mark without a message).
+    pacing.flush_started(key)
     with pacing.flush_lock(key) as alone:
         if not alone:
             pacing.send_unless_due(key, pacing.window_seconds())
             return 0
-        # Only the holder clears the mark: a message refused by the lock leaves it, so calls
-        # parked meanwhile see a flush due and send no message of their own.
-        pacing.flush_started(key)
         sent = 0
         delay = next_flush_delay(key)
         if delay == 0:

@@ -113,3 +113,16 @@ def test_flush_sends_nothing_while_the_key_is_locked(
         assert BatchItem.objects.filter(status="pending").count() == 6
     assert engine_inline.flush_batches() == [3, 3]
     assert batch_sizes(calls) == [3, 3]
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_a_flush_refused_by_the_lock_leaves_a_flush_coming(engine_inline: InlineEngine) -> None:
+    key = f"refused-{uuid.uuid4().hex}"
+    assert pacing.send_unless_due(key, 0.2)  # the message a parked call asked for
+    engine_inline.flushes.clear()
+    with pacing.flush_lock(key) as alone:  # another flush is sending this key's batch
+        assert alone
+        assert batching.flush_when_due(key) == 0  # that message arrives and is refused
+    # Its message is spent; had it left the mark, the holder's next schedule would see a flush
+    # "pending" that no message carries, and the backlog would wait for ever.
+    assert [argument for argument, _ in engine_inline.flushes] == [key]
