@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> harness.Report:
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
     report.notes.append(
-        f"{args.workers} worker processes x {args.threads} threads; sandbox inside the one daphne; "
+        f"{args.workers} worker processes x {args.threads} threads (+ {args.batch_workers} for flushes); "
+        "sandbox inside the one uvicorn; "
         f"batch window 200 ms, at most 50 per call; runs stored before the workers start"
     )
     return report

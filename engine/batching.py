@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +31,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from connectors.sdk.errors import FailureKind, NodeError
 from connectors.sdk.nodes import NodeType
 from connectors.sdk.registry import node_types
-from engine import pacing
+from engine import leases, pacing, versions
 from engine.context import EngineContext
 from engine.core.states import RunStatus
 from engine.db import update_from_values
@@ -132,17 +134,25 @@ def _claim(key: str, limit: int) -> tuple[str, list[BatchItem]]:
     BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
         status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
     )
-    claimed = list(
-        BatchItem.objects.filter(batch_id=batch_id).select_related("run", "run__workflow", "run__workflow_version")
-    )
+    claimed = list(_with_runs(BatchItem.objects.filter(batch_id=batch_id)))
     return batch_id, claimed
 
 
+def _with_runs(parked: Any) -> Any:
+    """Parked calls with their runs and workflows, and their versions' creation times.
+
+    Not the versions themselves: each process keeps every version's parsed graph
+    (:mod:`engine.versions`), and a batch of 50 would read its document 50 times.
+    """
+    return parked.select_related("run", "run__workflow").annotate(
+        version_created_at=F("run__workflow_version__created_at")
+    )
+
+
 def _node_config(parked: BatchItem) -> Mapping[str, Any]:
-    for node in parked.run.workflow_version.document["nodes"]:
-        if node["id"] == parked.node_id:
-            return node.get("config") or {}
-    return {}
+    version = versions.get_version(parked.run.workflow_version_id, parked.version_created_at)  # type: ignore[attr-defined]
+    spec = versions.graph_of(version).nodes.get(parked.node_id)
+    return spec.config if spec is not None else {}
 
 
 def _context(parked: BatchItem, node_type: type[NodeType]) -> EngineContext:
@@ -191,7 +201,7 @@ def _batch_limit(node_type: NodeType) -> int:
 def next_flush_delay(key: str) -> float:
     """Seconds until the next batch of ``key`` should go (0: now; -1: nothing is parked)."""
     pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)
-    oldest = pending.select_related("run", "run__workflow", "run__workflow_version").order_by("id").first()
+    oldest = _with_runs(pending).order_by("id").first()
     if oldest is None:
         return -1.0
     node_type = node_types.get(oldest.node_type)
@@ -212,9 +222,11 @@ def next_flush_delay(key: str) -> float:
 
 
 def flush_when_due(key: str) -> int:
-    """The flush message: send a batch if pacing says so, and schedule the next; returns the calls sent.
+    """The flush message: send batches while pacing says so, and schedule the next; returns the calls sent.
 
-    Holds the key's flush lock from the decision to the stored results. A
+    Holds the key's flush lock from the decision to the stored results; full
+    batches that the budget admits go one after the other (for up to a
+    quarter of the run lease), then the next flush is scheduled. A
     message that finds it taken sends nothing: the holder schedules the next
     flush when it is done, and this one comes back after a batch window in
     case the holder dies first.
@@ -228,8 +240,11 @@ def flush_when_due(key: str) -> int:
             return 0
         sent = 0
         delay = next_flush_delay(key)
-        if delay == 0:
-            sent = _send(key, reschedule=False)
+        # While full batches are waiting and the budget admits them, send them one after the
+        # other under this lock, without a message (and a worker's pick-up) between them.
+        until = time.monotonic() + leases.lease_duration().total_seconds() / 4
+        while delay == 0 and time.monotonic() < until:
+            sent += _send(key, reschedule=False)
             delay = next_flush_delay(key)
         if delay >= 0:
             pacing.schedule_flush(key, delay)
