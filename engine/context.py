@@ -90,30 +90,11 @@ class EngineContext:
         return effect_key(self.workflow_id, self.node_id, *business_key)
 
     def effect(self, kind: str, *business_key: str) -> LedgerEffect:
-        return begin_effect(
-            key=effect_key(self.workflow_id, self.node_id, kind, *business_key),
-            workflow_id=self.workflow_id,
-            node_id=self.node_id,
-            run_id=self.run_id,
-            kind=kind,
-            business_key="/".join(business_key),
-        )
+        return begin_effect(**vars(_effect_entry(self, kind, business_key)))
 
     def begin_effects(self, requests: Sequence[tuple[Any, str, Sequence[str]]]) -> list[LedgerEffect]:
         """:meth:`effect` for a batch's calls ``(context, kind, business_key)``, entered in one transaction."""
-        return begin_effects(
-            [
-                EffectEntry(
-                    key=effect_key(context.workflow_id, context.node_id, kind, *business_key),
-                    workflow_id=context.workflow_id,
-                    node_id=context.node_id,
-                    run_id=context.run_id,
-                    kind=kind,
-                    business_key="/".join(business_key),
-                )
-                for context, kind, business_key in requests
-            ]
-        )
+        return begin_effects([_effect_entry(context, kind, business_key) for context, kind, business_key in requests])
 
     def record_effects(self, outcomes: Sequence[tuple[Any, Mapping[str, Any], str | None]]) -> None:
         """``effect.record(result, remote_id)`` for many effects in one statement."""
@@ -121,6 +102,18 @@ class EngineContext:
 
     def log(self, message: str, **data: Any) -> None:
         self.logs.append({"at": timezone.now().isoformat(), "message": message, "data": data})
+
+
+def _effect_entry(context: Any, kind: str, business_key: Sequence[str]) -> EffectEntry:
+    """The ledger entry of effect ``kind`` for ``business_key`` of ``context``'s workflow and node."""
+    return EffectEntry(
+        key=effect_key(context.workflow_id, context.node_id, kind, *business_key),
+        workflow_id=context.workflow_id,
+        node_id=context.node_id,
+        run_id=context.run_id,
+        kind=kind,
+        business_key="/".join(business_key),
+    )
 
 
 def load_connection(connection_id: Any, *, organization_id: int, kind: str | None) -> StoredConnection:

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from engine import leases, nudges, runner
+from engine import leases, nudges, runner, stepper
 from engine.core.states import RunStatus
 from engine.models import Run
 from engine.services import cancel_run, start_run
@@ -110,14 +110,14 @@ def test_slow_side_effects_renew_the_leases_of_the_runs_after_them(
         return original_renew(run_id, owner)
 
     monkeypatch.setattr(leases, "renew", renew)
-    original_execute = runner.execute_node
+    original_execute = stepper.execute_node
 
     def slow(node_type: Any, context: Any, item: Any) -> Any:
         if context.node_id == "effect":
             clock[0] += 2.0  # each side effect takes two thirds of the lease
         return original_execute(node_type, context, item)
 
-    monkeypatch.setattr(runner, "execute_node", slow)
+    monkeypatch.setattr(stepper, "execute_node", slow)
     assert runner.advance_due_runs(limit=10) == 3
     assert len(renewed) == 2  # the second and third runs, each after a slow one before it
     assert sorted(remote.read_text().splitlines()) == ["A", "B", "C"]
