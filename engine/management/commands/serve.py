@@ -69,9 +69,14 @@ class Command(BaseCommand):
         self.stdout.write(f"Ledgerline is serving on http://{options['host']}:{options['port']}/", ending="\n")
         self.stdout.flush()
         try:
+            # Verbosity 0: no access log. Its lines carry every path, webhook addresses included,
+            # and a webhook's address is what lets a sender deliver to it.
             CommandLineInterface().run(
-                ["-b", options["host"], "-p", str(options["port"]), "--proxy-headers", "ledgerline.asgi:application"]
-            )
+                [
+                    "-b", options["host"], "-p", str(options["port"]), "-v", "0", "--proxy-headers",
+                    "ledgerline.asgi:application",
+                ]
+            )  # fmt: skip
         finally:
             if sandboxes is not None:
                 sandboxes.stop()
