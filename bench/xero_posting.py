@@ -98,14 +98,18 @@ def run(args: argparse.Namespace) -> harness.Report:
             with replace_sender(lambda kind, argument, delay: queued.append(argument)):
                 for item in inputs:
                     start_run(workflow_version=version, input=item)
+            # A fresh database has no planner statistics until autovacuum gets to it, mid-run; an
+            # installation that has been running has them. Measure that case, not the lottery.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
             before = _control(base, "stats")
             harness.start_workers(procs, env, args.workers, args.threads, batch_processes=args.batch_workers)
             from engine.dispatch import enqueue_run
 
             cpu_before = harness.CpuSnapshot.take(procs)
+            started = time.time()
             for run_id in queued:  # the backlog reaches the workers at once
                 enqueue_run(run_id, on_commit=False)
-            started = time.time()
 
             def done() -> bool:
                 procs.check_alive()
@@ -114,16 +118,18 @@ def run(args: argparse.Namespace) -> harness.Report:
                 )
 
             try:
-                harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=1.0)
+                harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=0.5)
             except TimeoutError as exc:
                 print(exc)
-            elapsed = time.time() - started
             cpu = harness.CpuSnapshot.take(procs).minus(cpu_before)
             after = _control(base, "stats")
             runs = Run.objects.filter(workflow=workflow)
             succeeded = runs.filter(status="succeeded").count()
             failed = runs.filter(status__in=["failed", "dead"]).count()
             span = runs.filter(status="succeeded").aggregate(first=Min("started_at"), last=Max("finished_at"))
+            # From handing the backlog over to the last run's end as stored, not to the poll that saw it.
+            end = span["last"].timestamp() if span["last"] and succeeded + failed >= len(inputs) else time.time()
+            elapsed = end - started
             connection.close()
 
     calls = sum(n for name, n in after["calls"].items() if name.startswith("PUT") and "nvoice" in name) - sum(
@@ -144,7 +150,7 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.add("invoice lookups (GET)", str(lookups))
     report.add("invoices per call", f"{per_call:.1f}", "≥ 45", per_call >= 45)
     report.add("429 answers (sandbox count)", str(violations), "0", violations == 0)
-    report.add("posting time (s)", f"{elapsed:.1f}")
+    report.add("posting time (s): backlog handed over → last run ended", f"{elapsed:.1f}")
     report.add(
         "invoices per minute",
         f"{rate:.0f}",
