@@ -126,14 +126,17 @@ def outcome_of(parked: BatchItem) -> NodeOutcome | None:
 
 def _claim(key: str, limit: int) -> tuple[str, list[BatchItem]]:
     batch_id = uuid.uuid4().hex
-    candidates = list(
-        BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)
-        .order_by("id")
-        .values_list("pk", flat=True)[:limit]
-    )
-    BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
-        status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
-    )
+    with transaction.atomic():
+        # SKIP LOCKED: two flushes at once (one outlived its lock) take whole batches, not halves.
+        candidates = list(
+            BatchItem.objects.select_for_update(skip_locked=True)
+            .filter(batch_key=key, status=BatchItem.Status.PENDING)
+            .order_by("id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
+            status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
+        )
     claimed = list(_with_runs(BatchItem.objects.filter(batch_id=batch_id)))
     return batch_id, claimed
 
