@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from connectors.sdk.nodes import WebhookRequest
 from engine.db import refresh_connections
-from engine.ingress import Delivery, store_deliveries
+from engine.delivery_store import Delivery, store_deliveries
 
 
 def _receive(token: str, delivery: WebhookRequest) -> JsonResponse:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +20,7 @@ from django.db.models import OuterRef, Subquery
 
 from connectors.sdk.crypto import decrypt_json, encrypt_json
 from connectors.sdk.errors import WebhookRejected
-from connectors.sdk.nodes import WebhookRequest, WebhookTrigger
+from connectors.sdk.nodes import TriggerEvent, WebhookRequest, WebhookTrigger
 from connectors.sdk.registry import node_types
 from engine import versions
 from engine.models import Run, WebhookEndpoint
@@ -71,18 +73,60 @@ def decrypted_secret(secret_encrypted: str) -> str:
     return str(decrypt_json(secret_encrypted).get("secret", ""))
 
 
-def _endpoint(token: str) -> WebhookEndpoint | None:
+@dataclass
+class EndpointState:
+    """A webhook endpoint as a delivery is checked against it: its node, secret, workflow and latest version."""
+
+    node_id: str
+    secret_encrypted: str
+    workflow_id: uuid.UUID
+    active: bool
+    is_template: bool
+    version_id: int | None
+    version_at: Any
+
+
+def _endpoint(token: str) -> EndpointState | None:
     """The endpoint with its workflow and the id and time of the workflow's latest version: one query."""
     latest = versions.version_model().objects.filter(workflow=OuterRef("workflow")).order_by("-number")
-    return (
-        WebhookEndpoint.objects.select_related("workflow")
+    row = (
+        WebhookEndpoint.objects.filter(token=token)
         .annotate(
             latest_version_id=Subquery(latest.values("pk")[:1]),
             latest_version_at=Subquery(latest.values("created_at")[:1]),
         )
-        .filter(token=token)
+        .values_list(
+            "node_id", "secret_encrypted", "workflow_id", "workflow__active", "workflow__is_template",
+            "latest_version_id", "latest_version_at",
+        )
         .first()
+    )  # fmt: skip
+    return EndpointState(*row) if row is not None else None
+
+
+def check_delivery(endpoint: EndpointState | None, request: WebhookRequest) -> tuple[Any, list[TriggerEvent]]:
+    """The version a delivery runs and its events, as the trigger sees them.
+
+    Raises:
+        WebhookRejected: unknown URL (404), paused workflow (409), trigger removed (410), or the trigger refused it.
+    """
+    if endpoint is None:
+        raise WebhookRejected("no webhook at this address", status=404)
+    if not endpoint.active or endpoint.is_template:
+        raise WebhookRejected("the workflow is paused; deliver again later", status=409)
+    version = (
+        versions.get_version(endpoint.version_id, endpoint.version_at)
+        if endpoint.version_id is not None and endpoint.version_at
+        else None
     )
+    node = next((n for n in (version.document["nodes"] if version else []) if n["id"] == endpoint.node_id), None)
+    if version is None or node is None:
+        raise WebhookRejected("this webhook's trigger was removed from the workflow", status=410)
+    trigger = node_types.get(node["type"])
+    if not isinstance(trigger, WebhookTrigger):
+        raise WebhookRejected("this node no longer accepts webhooks", status=410)
+    config = {**(node.get("config") or {}), "_secret": decrypted_secret(endpoint.secret_encrypted)}
+    return version, trigger.receive(config, request)
 
 
 def receive_delivery(token: str, request: WebhookRequest) -> tuple[list[Run], int]:
@@ -98,22 +142,8 @@ def receive_delivery(token: str, request: WebhookRequest) -> tuple[list[Run], in
         WebhookRejected: unknown URL (404), paused workflow (409), or the trigger refused it.
     """
     endpoint = _endpoint(token)
-    if endpoint is None:
-        raise WebhookRejected("no webhook at this address", status=404)
-    workflow = endpoint.workflow
-    if not workflow.active or workflow.is_template:
-        raise WebhookRejected("the workflow is paused; deliver again later", status=409)
-    version_id = getattr(endpoint, "latest_version_id", None)
-    version_at = getattr(endpoint, "latest_version_at", None)
-    version = versions.get_version(version_id, version_at) if version_id is not None and version_at else None
-    node = next((n for n in (version.document["nodes"] if version else []) if n["id"] == endpoint.node_id), None)
-    if version is None or node is None:
-        raise WebhookRejected("this webhook's trigger was removed from the workflow", status=410)
-    trigger = node_types.get(node["type"])
-    if not isinstance(trigger, WebhookTrigger):
-        raise WebhookRejected("this node no longer accepts webhooks", status=410)
-    config = {**(node.get("config") or {}), "_secret": decrypted_secret(endpoint.secret_encrypted)}
-    events = trigger.receive(config, request)
+    version, events = check_delivery(endpoint, request)
+    assert endpoint is not None  # check_delivery refuses unknown tokens
     runs: list[Run] = []
     duplicates = 0
     # One event (the usual delivery) needs no outer transaction: start_run's own is the only one.
