@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import harness
+from bench import cpu, harness
 from bench.load import post_json_load
 
 
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 what="the latency phase's runs",
             )
             since_throughput = timezone.now()
-            cpu_before = harness.CpuSnapshot.take(procs)
+            cpu_before = cpu.CpuSnapshot.take(procs)
             window_start = time.time()
             load = post_json_load(hook, order("tp"), rate=args.rate, seconds=args.seconds, threads=args.clients)
             window_end = time.time()
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 )
             except TimeoutError as exc:
                 print(exc)
-            cpu = harness.CpuSnapshot.take(procs).minus(cpu_before)
+            cpu_used = cpu.CpuSnapshot.take(procs).minus(cpu_before)
             procs.check_alive()
             counts = _counts(workflow, since_throughput)
             sustained = _sustained(workflow, since_throughput, (window_start, window_end))
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> harness.Report:
     if counts["first"] and counts["last"]:
         overall = counts["succeeded"] / max(0.001, (counts["last"] - counts["first"]).total_seconds())
         report.add("completed runs/s, first stored → last done", f"{overall:.1f}", "≥ 300", overall >= 300)
-    for name, ms in cpu.per_item_ms(counts["succeeded"]).items():
+    for name, ms in cpu_used.per_item_ms(counts["succeeded"]).items():
         report.add(f"CPU per completed run, {name} (ms)", f"{ms:.2f}")
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench import harness
+from bench import cpu, harness
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> harness.Report:
             harness.start_workers(procs, env, args.workers, args.threads, batch_processes=args.batch_workers)
             from engine.dispatch import enqueue_run
 
-            cpu_before = harness.CpuSnapshot.take(procs)
+            cpu_before = cpu.CpuSnapshot.take(procs)
             started = time.time()
             for run_id in queued:  # the backlog reaches the workers at once
                 enqueue_run(run_id, on_commit=False)
@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> harness.Report:
                 harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=0.5)
             except TimeoutError as exc:
                 print(exc)
-            cpu = harness.CpuSnapshot.take(procs).minus(cpu_before)
+            cpu_used = cpu.CpuSnapshot.take(procs).minus(cpu_before)
             after = _control(base, "stats")
             runs = Run.objects.filter(workflow=workflow)
             succeeded = runs.filter(status="succeeded").count()
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> harness.Report:
     report.add("calls per minute", f"{calls / minutes:.0f}" if minutes else "-", f"≤ {args.limit}")
     if span["first"] and span["last"]:
         report.add("first run started → last finished (s)", f"{(span['last'] - span['first']).total_seconds():.1f}")
-    for name, ms in cpu.per_item_ms(succeeded).items():
+    for name, ms in cpu_used.per_item_ms(succeeded).items():
         report.add(f"CPU per order, {name} (ms)", f"{ms:.2f}")
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")

@@ -1,0 +1,83 @@
+"""CPU time: of the processes a benchmark started, of the machine's services, of the whole machine.
+
+Read from ``/proc``, so a figure taken on a busy machine says what else used the cores.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time one process has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def service_cpu_seconds(command: str) -> float:
+    """CPU time of every process named ``command`` (the machine's PostgreSQL, Redis), exited children included.
+
+    A PostgreSQL backend lives as long as its connection; what ended ones used
+    is in their parent's (the postmaster's) children times.
+    """
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            name = (entry / "comm").read_text().strip()
+            if name != command:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(value) for value in fields[11:15]) / CLOCK_TICKS  # utime stime cutime cstime
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy (all cores, all processes) since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
+@dataclass
+class CpuSnapshot:
+    """CPU seconds used so far: per started command, by this process, and by the whole machine."""
+
+    by_name: dict[str, float]
+    own: float
+    machine: float
+
+    @classmethod
+    def take(cls, procs: Any) -> CpuSnapshot:
+        """Now: ``procs`` is the :class:`bench.harness.Processes` whose commands are counted."""
+        times = os.times()
+        services = {"PostgreSQL": service_cpu_seconds("postgres"), "Redis": service_cpu_seconds("redis-server")}
+        return cls({**procs.cpu_by_name(), **services}, times.user + times.system, machine_busy_seconds())
+
+    def minus(self, earlier: CpuSnapshot) -> CpuSnapshot:
+        names = set(self.by_name) | set(earlier.by_name)
+        return CpuSnapshot(
+            {n: self.by_name.get(n, 0.0) - earlier.by_name.get(n, 0.0) for n in names},
+            self.own - earlier.own,
+            self.machine - earlier.machine,
+        )
+
+    def per_item_ms(self, items: int) -> dict[str, float]:
+        """Milliseconds of CPU per item: each command, the services, the benchmark itself, anything else."""
+        if items <= 0:
+            return {}
+        shares = {**self.by_name, "benchmark (load generator)": self.own}
+        shares["anything else on the machine"] = max(0.0, self.machine - sum(shares.values()))
+        shares["whole machine"] = self.machine
+        return {name: seconds * 1000 / items for name, seconds in sorted(shares.items())}
