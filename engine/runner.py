@@ -97,7 +97,8 @@ def advance_claimed(runs: Sequence[Run], owner: str) -> None:
         _prefetch_batch_calls(steppers)
         drive(steppers)
     finally:
-        held = [run.pk for run in runs if not any(s.run is run and s.state.released for s in steppers)]
+        released = {stepper.run.pk for stepper in steppers if stepper.state.released}
+        held = [run.pk for run in runs if run.pk not in released]
         if held:
             leases.release_many(held, owner)
 
