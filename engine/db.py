@@ -10,12 +10,17 @@ after it, and the next one reconnects (workers retry the message).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import threading
 import time
+import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import close_old_connections, connection, connections
+from django.db.models import JSONField
 from dramatiq.middleware import Middleware
 
 CHECK_EVERY_SECONDS = 5.0
@@ -66,6 +71,40 @@ class DbConnectionsMiddleware(Middleware):
         connections.close_all()
 
 
+def _json_default(value: Any) -> Any:
+    """JSON for the values :func:`json.dumps` does not know: timestamps, UUIDs, Decimals."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be written as a row value")
+
+
+_PLAIN = (str, int, bool, dt.datetime, uuid.UUID)
+
+
+def _row_value(field: Any, value: Any) -> Any:
+    """A field's value as it travels in the rows document: JSON values as they are, others prepared."""
+    if value is None or isinstance(field, JSONField) or type(value) in _PLAIN:
+        return value
+    return field.get_db_prep_save(value, connection)
+
+
+def _rows_document(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_json_default)
+
+
+def _recordset(names: Sequence[str], sql_types: Sequence[str]) -> str:
+    """``jsonb_to_recordset(%s::jsonb) AS v(name type, …)``: a whole set of rows as one parameter.
+
+    One parameter, not one per value: the statement's text is the same for any
+    number of rows, so the driver parses it once and the server can keep it
+    prepared, and the values are encoded by one ``json.dumps``.
+    """
+    columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in zip(names, sql_types, strict=True))
+    return f"jsonb_to_recordset(%s::jsonb) AS v({columns})"
+
+
 def update_from_values(
     model: type[Any],
     keys: Sequence[tuple[str, str]],
@@ -76,56 +115,53 @@ def update_from_values(
     where_params: Sequence[Any] = (),
     returning: str = "",
 ) -> list[tuple[Any, ...]]:
-    """``UPDATE t SET … FROM (VALUES …) AS v``: different values for many rows in one statement (PostgreSQL).
+    """``UPDATE t SET … FROM <rows> AS v``: different values for many rows in one statement (PostgreSQL).
 
     ``keys`` are the leading ``(name, SQL type)`` columns of each row, for
     ``where`` to match (it sees the table as ``t`` and the values as ``v``);
-    ``fields`` are the model fields set from the rest of each row, whose
-    Python values are prepared here. Django's ``bulk_update`` builds a
-    ``CASE WHEN`` per field and row instead, which costs far more to build.
+    ``fields`` are the model fields set from the rest of each row. Django's
+    ``bulk_update`` builds a ``CASE WHEN`` per field and row instead, which
+    costs far more to build.
     """
     if not rows:
         return []
     columns = [str(field.column) for field in fields]
-    casts = [f"%s::{sql_type}" for _, sql_type in keys] + [f"%s::{field.db_type(connection)}" for field in fields]
-    row_sql = "(" + ", ".join(casts) + ")"
     names = [name for name, _ in keys] + columns
+    sql_types = [sql_type for _, sql_type in keys] + [str(field.db_type(connection)) for field in fields]
     sql = (
         f"UPDATE {model._meta.db_table} AS t SET {', '.join(f'{c} = v.{c}' for c in columns)} "  # noqa: S608 - names from the model
-        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v({', '.join(names)}) WHERE {where}"
-        + (f" RETURNING {returning}" if returning else "")
+        f"FROM {_recordset(names, sql_types)} WHERE {where}" + (f" RETURNING {returning}" if returning else "")
     )
-    params: list[Any] = []
-    for row in rows:
-        params.extend(row[: len(keys)])
-        params.extend(
-            field.get_db_prep_save(value, connection) for field, value in zip(fields, row[len(keys) :], strict=True)
-        )
-    params.extend(where_params)
+    width = len(keys)
+    prepared = [
+        [*row[:width], *(_row_value(field, value) for field, value in zip(fields, row[width:], strict=True))]
+        for row in rows
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [_rows_document(names, prepared), *where_params])
         return list(cursor.fetchall()) if returning else []
 
 
 def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any]) -> None:
-    """``INSERT … VALUES (…), (…) RETURNING id`` for new model instances (PostgreSQL); sets their ids.
+    """``INSERT … SELECT … FROM <rows> RETURNING id`` for new model instances (PostgreSQL); sets their ids.
 
-    The instances' values of ``fields`` are prepared here; what Django's
-    ``bulk_create`` adds on top (per-object ``pre_save``, its compiler) was the
-    largest part of a group write's cost, for rows that need none of it.
+    What Django's ``bulk_create`` adds on top (per-object ``pre_save``, its
+    compiler) was the largest part of a group write's cost, for rows that need
+    none of it. The ids come back in the order of the rows (as they do for
+    Django's own bulk inserts on PostgreSQL).
     """
     if not objects:
         return
-    columns = ", ".join(str(field.column) for field in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    names = [str(field.column) for field in fields]
+    sql_types = [str(field.db_type(connection)) for field in fields]
     pk = model._meta.pk
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model
-        f"VALUES {', '.join([row_sql] * len(objects))} RETURNING {pk.column}"
+        f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "  # noqa: S608 - names from the model
+        f"SELECT {', '.join(f'v.{name}' for name in names)} FROM {_recordset(names, sql_types)} RETURNING {pk.column}"
     )
-    params = [field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in objects for field in fields]
+    rows = [[_row_value(field, getattr(obj, field.attname)) for field in fields] for obj in objects]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [_rows_document(names, rows)])
         for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
             obj.pk = new_id
             obj._state.adding = False

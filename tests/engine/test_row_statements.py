@@ -1,0 +1,84 @@
+"""Many rows in one statement (engine.db): values round-trip, and the text does not depend on the row count."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from engine.db import insert_rows, update_from_values
+from engine.models import Run, RunEvent
+from engine.services import start_run
+from tests.support.flows import chain, manual, node
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="statements of PostgreSQL only")
+
+EVENT_FIELDS = [field for field in RunEvent._meta.concrete_fields if not field.primary_key]
+
+
+def a_run(make_workflow: Any) -> Run:
+    workflow = make_workflow(chain(manual(), node("one", "test.count")))
+    run, _ = start_run(workflow_version=workflow.latest_version(), input={"ref": "R"})
+    return run
+
+
+def events_of(run: Run, count: int, first_seq: int) -> list[RunEvent]:
+    at = timezone.now().replace(microsecond=123456)
+    return [
+        RunEvent(
+            run=run,
+            workflow_id=run.workflow_id,
+            seq=first_seq + n,
+            type="node.succeeded",
+            node_id=f"n{n}",
+            payload={"output": {"amount": "12.50", "nested": [n, None, 'é "quoted" \\ ✓']}, "empty": {}},
+            at=at + dt.timedelta(seconds=n),
+        )
+        for n in range(count)
+    ]
+
+
+def test_inserted_rows_get_their_ids_in_order_and_keep_every_value(db: Any, make_workflow: Any) -> None:
+    run = a_run(make_workflow)
+    events = events_of(run, 30, first_seq=100)
+    insert_rows(RunEvent, events, EVENT_FIELDS)
+    stored = {e.pk: e for e in RunEvent.objects.filter(pk__in=[e.pk for e in events])}
+    assert len(stored) == 30
+    for event in events:
+        again = stored[event.pk]
+        fields = ("seq", "node_id", "payload", "at")
+        assert [getattr(again, name) for name in fields] == [getattr(event, name) for name in fields]
+
+
+def test_updated_rows_each_take_their_own_values_and_the_guard(db: Any, make_workflow: Any) -> None:
+    run = a_run(make_workflow)
+    events = events_of(run, 3, first_seq=100)
+    insert_rows(RunEvent, events, EVENT_FIELDS)
+    fields = [RunEvent._meta.get_field("type"), RunEvent._meta.get_field("payload")]
+    rows = [[events[0].pk, "run.succeeded", {"n": 0}], [events[1].pk, "run.failed", ["a", 1]], [events[2].pk, "x", {}]]
+    guard = "t.id = v.id AND t.seq < %s"
+    changed = update_from_values(
+        RunEvent, [("id", "bigint")], fields, rows, where=guard, where_params=[102], returning="t.id"
+    )
+    assert sorted(pk for (pk,) in changed) == [events[0].pk, events[1].pk]  # the guard held the third back
+    stored = {e.pk: (e.type, e.payload) for e in RunEvent.objects.filter(pk__in=[e.pk for e in events])}
+    assert stored == {
+        events[0].pk: ("run.succeeded", {"n": 0}),
+        events[1].pk: ("run.failed", ["a", 1]),
+        events[2].pk: ("node.succeeded", events[2].payload),
+    }
+
+
+def test_the_statement_is_the_same_text_for_any_number_of_rows(db: Any, make_workflow: Any) -> None:
+    """So the driver parses it once and the server can keep it prepared."""
+    run = a_run(make_workflow)
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(RunEvent, events_of(run, 1, first_seq=100), EVENT_FIELDS)
+        insert_rows(RunEvent, events_of(run, 25, first_seq=200), EVENT_FIELDS)
+    one, many = (q["sql"] for q in queries.captured_queries)
+    assert one.split(" FROM ")[0] == many.split(" FROM ")[0]
+    assert "jsonb_to_recordset" in one
