@@ -165,10 +165,7 @@ def _number_invoice(record: dict[str, Any], errors: list[str]) -> None:
     number = record.get("InvoiceNumber")
     if not number:
         record["InvoiceNumber"] = f"INV-{books.invoice_counter + 1:04d}"
-    elif any(
-        i.get("InvoiceNumber") == number and i["Type"] == "ACCREC" and i["Status"] != "DELETED"
-        for i in books.invoices.values()
-    ):
+    elif any(i["Type"] == "ACCREC" and i["Status"] != "DELETED" for i in books.invoices_numbered(number)):
         errors.append("Invoice # must be unique.")
 
 
@@ -177,6 +174,8 @@ def _commit_invoice(record: dict[str, Any]) -> None:
     books.invoice_counter += 1
     stamp(record)
     books.invoices[record["InvoiceID"]] = record
+    if record.get("InvoiceNumber"):
+        books.invoice_ids_by_number.setdefault(str(record["InvoiceNumber"]), set()).add(record["InvoiceID"])
     if record["Type"] == "ACCREC" and record["Status"] == "AUTHORISED":
         for line in record["LineItems"]:
             item = item_by_code(books, str(line.get("ItemCode") or ""))
@@ -210,9 +209,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
 @accounting
 def invoice(request: HttpRequest, invoice_id: str) -> HttpResponse:
     with STORE.lock:
-        found = STORE.books.invoices.get(invoice_id) or next(
-            (i for i in STORE.books.invoices.values() if i.get("InvoiceNumber") == invoice_id), None
-        )
+        found = STORE.books.invoices.get(invoice_id) or next(iter(STORE.books.invoices_numbered(invoice_id)), None)
     return json_response(envelope("Invoices", [found])) if found else not_found("invoice")
 
 
@@ -221,12 +218,7 @@ def _prepare_payment(element: dict[str, Any]) -> tuple[dict[str, Any], list[str]
     errors: list[str] = []
     ref = element.get("Invoice") or {}
     target = books.invoices.get(str(ref.get("InvoiceID"))) or next(
-        (
-            i
-            for i in books.invoices.values()
-            if ref.get("InvoiceNumber") and i.get("InvoiceNumber") == ref.get("InvoiceNumber")
-        ),
-        None,
+        iter(books.invoices_numbered(ref.get("InvoiceNumber"))), None
     )
     if target is None:
         errors.append("Invoice could not be found.")

@@ -147,6 +147,16 @@ class Books:
     )
     invoice_counter: int = 0
     credit_note_counter: int = 0
+    # InvoiceNumber -> ids of the invoices stored under it (a number changed later leaves a stale
+    # id behind: readers check the record). Uniqueness checks scanned every invoice per element.
+    invoice_ids_by_number: dict[str, set[str]] = field(default_factory=dict)
+
+    def invoices_numbered(self, number: Any) -> list[dict[str, Any]]:
+        """The stored invoices whose InvoiceNumber is ``number`` (none for an empty number)."""
+        if not number:
+            return []
+        found = (self.invoices.get(invoice_id) for invoice_id in self.invoice_ids_by_number.get(str(number), ()))
+        return [i for i in found if i is not None and i.get("InvoiceNumber") == number]
 
 
 @dataclass

@@ -159,6 +159,23 @@ def test_a_batch_is_one_call_and_repeats_create_nothing(xero: FakeConnection) ->
     assert len(STORE.books.invoices) == 10
 
 
+def test_an_invoice_number_is_taken_once_and_found_by_number(xero: FakeConnection) -> None:
+    client = XeroClient(xero)
+    element = {
+        "Type": "ACCREC",
+        "InvoiceNumber": "WM-7",
+        "Contact": {"ContactID": contact(xero)["ContactID"]},
+        "LineItems": [{"Description": "x", "Quantity": "1", "UnitAmount": "5", "AccountCode": "200"}],
+    }
+    made = client.create_one("Invoices", element, "key-1")
+    with pytest.raises(PermanentError, match="must be unique"):
+        client.create_one("Invoices", element, "key-2")
+    assert client.call("GET", "/Invoices/WM-7")["Invoices"][0]["InvoiceID"] == made["InvoiceID"]
+    STORE.books.invoices[made["InvoiceID"]]["Status"] = "DELETED"  # a deleted invoice frees its number
+    again = client.create_one("Invoices", element, "key-3")
+    assert again["InvoiceID"] != made["InvoiceID"] and len(STORE.books.invoices) == 2
+
+
 def test_an_uncertain_effect_is_found_by_number_not_created_again(xero: FakeConnection) -> None:
     buyer = contact(xero)
     context = FakeContext(connection_handle=xero)
