@@ -16,12 +16,13 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.db import close_old_connections, connection, connections
 from django.db.models import JSONField
 from dramatiq.middleware import Middleware
+
+from engine.core.jsonsafe import json_scalar
 
 CHECK_EVERY_SECONDS = 5.0
 
@@ -71,15 +72,6 @@ class DbConnectionsMiddleware(Middleware):
         connections.close_all()
 
 
-def _json_default(value: Any) -> Any:
-    """JSON for the values :func:`json.dumps` does not know: timestamps, UUIDs, Decimals."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} cannot be written as a row value")
-
-
 _PLAIN = (str, int, bool, dt.datetime, uuid.UUID)
 
 
@@ -91,15 +83,15 @@ def _row_value(field: Any, value: Any) -> Any:
 
 
 def _rows_document(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    return json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=_json_default)
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=json_scalar)
 
 
 def _recordset(names: Sequence[str], sql_types: Sequence[str]) -> str:
     """``jsonb_to_recordset(%s::jsonb) AS v(name type, …)``: a whole set of rows as one parameter.
 
     One parameter, not one per value: the statement's text is the same for any
-    number of rows, so the driver parses it once and the server can keep it
-    prepared, and the values are encoded by one ``json.dumps``.
+    number of rows, so the driver parses it once, and the values are encoded
+    by one ``json.dumps``.
     """
     columns = ", ".join(f'"{name}" {sql_type}' for name, sql_type in zip(names, sql_types, strict=True))
     return f"jsonb_to_recordset(%s::jsonb) AS v({columns})"

@@ -18,18 +18,26 @@ def to_json(value: Any) -> Any:
     Raises:
         TypeError: a value that has no JSON form (the message names its type).
     """
-    if value is None or isinstance(value, str | bool | int):
+    if value is None or isinstance(value, str | bool | int | float):
         return value
-    if isinstance(value, float):
-        return value
-    if isinstance(value, Decimal):
-        return str(value)
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [to_json(item) for item in value]
+    try:
+        return json_scalar(value)
+    except TypeError:
+        raise TypeError(f"a node returned a {type(value).__name__}, which has no JSON form") from None
+
+
+def json_scalar(value: Any) -> str:
+    """The JSON string of a Decimal, date or time, or UUID (also a ``default`` for :func:`json.dumps`).
+
+    Raises:
+        TypeError: a value that has no JSON form (the message names its type).
+    """
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"a node returned a {type(value).__name__}, which has no JSON form")
+    raise TypeError(f"a {type(value).__name__} has no JSON form")
