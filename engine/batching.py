@@ -40,7 +40,7 @@ from connectors.sdk.registry import node_types
 from engine import leases, pacing, versions
 from engine.context import EngineContext
 from engine.core.states import RunStatus
-from engine.db import update_from_values
+from engine.db import insert_rows, update_from_values
 from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
@@ -66,6 +66,10 @@ class Call:
     item: Any
 
 
+#: What a parked call's row is written with (all but its id).
+_NEW_ITEM_FIELDS = [field for field in BatchItem._meta.concrete_fields if not field.primary_key]
+
+
 def park(calls: Sequence[Call]) -> None:
     """Park calls (of runs written together: one read, one insert); their flushes are scheduled.
 
@@ -79,7 +83,7 @@ def park(calls: Sequence[Call]) -> None:
         (parked.run_id, parked.node_id, parked.attempt): parked
         for parked in BatchItem.objects.filter(run_id__in={call.run.pk for call in calls})
     }
-    new, keys = [], set()
+    new, keys, now = [], set(), timezone.now()
     for call in calls:
         key = batch_key(call.node_type, call.config)
         keys.add(key)
@@ -93,6 +97,7 @@ def park(calls: Sequence[Call]) -> None:
                     batch_key=key,
                     node_type=call.node_type,
                     item=call.item,
+                    created_at=now,
                 )
             )
         elif parked.status == BatchItem.Status.DONE:
@@ -100,7 +105,10 @@ def park(calls: Sequence[Call]) -> None:
             BatchItem.objects.filter(pk=parked.pk).update(
                 **fresh, batch_id="", claimed_at=None, created_at=timezone.now()
             )
-    BatchItem.objects.bulk_create(new)
+    if connection.vendor == "postgresql":
+        insert_rows(BatchItem, new, _NEW_ITEM_FIELDS)
+    else:
+        BatchItem.objects.bulk_create(new)
     for key in sorted(keys):
         schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
 
@@ -137,7 +145,9 @@ def _claim(key: str, limit: int) -> tuple[str, list[BatchItem]]:
         BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
             status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
         )
-    claimed = list(_with_runs(BatchItem.objects.filter(batch_id=batch_id)))
+    # By primary key: the rows are locked by this claim until its commit, so each is ours
+    # (``batch_id`` has no index, and answered calls stay in the table).
+    claimed = list(_with_runs(BatchItem.objects.filter(pk__in=candidates, batch_id=batch_id)).order_by("id"))
     return batch_id, claimed
 
 
@@ -305,13 +315,24 @@ def _send(key: str, *, reschedule: bool) -> int:
     return len(claimed)
 
 
+#: The runs a batch answered, found by primary key. The status is compared as an expression
+#: the status index cannot serve: planned from statistics in which waiting runs are rare (a
+#: history of finished runs, or a backlog still queued when they were taken), the status index
+#: would walk every waiting run of a backlog instead of looking up the batch's 50.
+_WAKE_SQL = f"UPDATE {Run._meta.db_table} SET wake_at = %s WHERE id = ANY(%s) AND (status || '') = %s"  # noqa: S608
+
+
 def wake(run_ids: list[Any]) -> None:
     """Make waiting runs due now (their batch answered) and announce them once the transaction commits.
 
     A run still holding its lease (it has not finished parking) is not due:
     its own write lets go of the lease, and its wake-up deadline remains.
     """
-    Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(wake_at=timezone.now())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_WAKE_SQL, [timezone.now(), list(run_ids), str(RunStatus.WAITING)])
+    else:
+        Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(wake_at=timezone.now())
     group = max(1, int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25)))
     if len(run_ids) == 1:
         enqueue_run(str(run_ids[0]))

@@ -111,7 +111,9 @@ def _prefetch_batch_calls(steppers: Sequence[RunStepper]) -> None:
     by_run = {s.run.pk: s for s in waiting}
     for stepper in waiting:
         stepper.batch_calls = {}
-    for parked in BatchItem.objects.filter(run_id__in=list(by_run)):
+    # Not the calls' items (what was sent): a run coming back needs only the outcome.
+    answers = BatchItem.objects.filter(run_id__in=list(by_run)).defer("item")
+    for parked in answers:
         by_run[parked.run_id].batch_calls[(parked.node_id, parked.attempt)] = parked  # type: ignore[index]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import override_settings
+from django.utils import timezone
 
 from connectors.sdk import NodeType, register
 from engine import pacing, runner
+from engine.batching import wake
 from engine.core.states import RunStatus
 from engine.models import BatchItem, Run
 from engine.pacing import Backlog, flush_delay
@@ -328,3 +331,18 @@ def test_a_flush_wakes_its_runs_through_a_real_worker_well_before_the_lease_dead
     )
     assert set(Run.objects.filter(pk__in=[r.pk for r in runs]).values_list("status", flat=True)) == {"succeeded"}
     assert sum(batch_sizes(calls)) == 5
+
+
+def test_a_batch_answer_makes_only_its_waiting_runs_due(db: Any, make_workflow: Any) -> None:
+    workflow = make_workflow(chain(manual(), node("one", "test.count")))
+    runs = [start_run(workflow_version=workflow.latest_version(), input={"n": n})[0] for n in range(4)]
+    later = timezone.now() + dt.timedelta(minutes=5)
+    states = [RunStatus.WAITING, RunStatus.WAITING, RunStatus.RUNNING, RunStatus.SUCCEEDED]
+    for run, status in zip(runs, states, strict=True):
+        Run.objects.filter(pk=run.pk).update(status=status, wake_at=later)
+    before = timezone.now()
+    wake([runs[0].pk, runs[2].pk, runs[3].pk])
+    wake_at = dict(Run.objects.filter(pk__in=[r.pk for r in runs]).values_list("pk", "wake_at"))
+    assert wake_at[runs[0].pk] is not None and before <= wake_at[runs[0].pk] < later  # answered: due now
+    assert wake_at[runs[1].pk] == later  # waiting, but not in this batch
+    assert wake_at[runs[2].pk] == later and wake_at[runs[3].pk] == later  # not waiting: left alone
