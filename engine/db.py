@@ -134,16 +134,16 @@ def update_from_values(
         return list(cursor.fetchall()) if returning else []
 
 
-def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any]) -> None:
-    """``INSERT … SELECT … FROM <rows> RETURNING id`` for new model instances (PostgreSQL); sets their ids.
+def insert_values(model: type[Any], fields: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """``INSERT … SELECT … FROM <rows> RETURNING <pk>`` (PostgreSQL); the new primary keys, in row order.
 
-    What Django's ``bulk_create`` adds on top (per-object ``pre_save``, its
-    compiler) was the largest part of a group write's cost, for rows that need
-    none of it. The ids come back in the order of the rows (as they do for
-    Django's own bulk inserts on PostgreSQL).
+    Each row holds the values of ``fields`` in their order (attribute values,
+    as on a model instance). Nothing runs per row but the value's preparation:
+    no model instance, no ``pre_save`` (set defaults such as creation times
+    yourself).
     """
-    if not objects:
-        return
+    if not rows:
+        return []
     names = [str(field.column) for field in fields]
     sql_types = [str(field.db_type(connection)) for field in fields]
     pk = model._meta.pk
@@ -151,10 +151,22 @@ def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any])
         f"INSERT INTO {model._meta.db_table} ({', '.join(names)}) "  # noqa: S608 - names from the model
         f"SELECT {', '.join(f'v.{name}' for name in names)} FROM {_recordset(names, sql_types)} RETURNING {pk.column}"
     )
-    rows = [[_row_value(field, getattr(obj, field.attname)) for field in fields] for obj in objects]
+    prepared = [[_row_value(field, value) for field, value in zip(fields, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_rows_document(names, rows)])
-        for obj, (new_id,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = new_id
-            obj._state.adding = False
-            obj._state.db = connection.alias
+        cursor.execute(sql, [_rows_document(names, prepared)])
+        return [new_id for (new_id,) in cursor.fetchall()]
+
+
+def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any]) -> None:
+    """:func:`insert_values` for new model instances (PostgreSQL); sets their primary keys.
+
+    What Django's ``bulk_create`` adds on top (per-object ``pre_save``, its
+    compiler) was the largest part of a group write's cost, for rows that need
+    none of it. The ids come back in the order of the rows (as they do for
+    Django's own bulk inserts on PostgreSQL).
+    """
+    rows = [[getattr(obj, field.attname) for field in fields] for obj in objects]
+    for obj, new_id in zip(objects, insert_values(model, fields, rows), strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = connection.alias

@@ -19,7 +19,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import connection, transaction
 from django.utils import timezone
 
-from engine.db import insert_rows
+from engine.db import insert_values
 from engine.models import Run, RunEvent
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 #: What a new event's row is written with (all but its id).
 _EVENT_FIELDS = [field for field in RunEvent._meta.concrete_fields if not field.primary_key]
+#: The attribute names of the rows :func:`record_run_events` builds, and where each of
+#: :data:`_EVENT_FIELDS` stands in them.
+_ROW_NAMES = ("run_id", "workflow_id", "seq", "type", "node_id", "payload", "at")
+_ROW_ORDER = [_ROW_NAMES.index(field.attname) for field in _EVENT_FIELDS]
 
 
 def workflow_group(workflow_id: object) -> str:
@@ -35,15 +39,31 @@ def workflow_group(workflow_id: object) -> str:
 
 def serialize_event(event: RunEvent) -> dict[str, Any]:
     """The wire form of an event (websocket messages and the events API)."""
+    return event_message(
+        event.pk, event.seq, event.run_id, event.workflow_id, event.type, event.node_id, event.at, event.payload
+    )
+
+
+def event_message(
+    event_id: int | None,
+    seq: int,
+    run_id: object,
+    workflow_id: object,
+    event_type: str,
+    node_id: str,
+    at: Any,
+    payload: Any,
+) -> dict[str, Any]:
+    """The wire form of an event from its values (an event written without a model instance)."""
     return {
-        "id": event.pk,
-        "seq": event.seq,
-        "run_id": str(event.run_id),
-        "workflow_id": str(event.workflow_id),
-        "type": event.type,
-        "node_id": event.node_id or None,
-        "at": event.at.isoformat(),
-        "payload": event.payload,
+        "id": event_id,
+        "seq": seq,
+        "run_id": str(run_id),
+        "workflow_id": str(workflow_id),
+        "type": event_type,
+        "node_id": node_id or None,
+        "at": at.isoformat(),
+        "payload": payload,
     }
 
 
@@ -63,9 +83,7 @@ def _allocate(run: Run, count: int) -> int:
     return int(row[0])
 
 
-def record_events(
-    run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]], *, allocated: bool = False
-) -> list[RunEvent]:
+def record_events(run: Run, entries: Iterable[tuple[str, str, dict[str, Any]]], *, allocated: bool = False) -> None:
     """Store ``(type, node_id, payload)`` entries for ``run`` and publish them on commit.
 
     Call it inside the transaction that made the state change, so an event
@@ -73,50 +91,50 @@ def record_events(
     advanced ``run.last_seq`` by the entries in the same transaction (a run
     created with them, a run-row update that reserved them).
     """
-    return record_run_events([(run, list(entries))], allocated=allocated)
+    record_run_events([(run, list(entries))], allocated=allocated)
 
 
 def record_run_events(
     batches: Iterable[tuple[Run, list[tuple[str, str, dict[str, Any]]]]], *, allocated: bool = False
-) -> list[RunEvent]:
-    """:func:`record_events` for several runs at once: one insert, one publish after commit."""
+) -> None:
+    """:func:`record_events` for several runs at once: one insert, one publish after commit.
+
+    On PostgreSQL the rows go in as values (:func:`engine.db.insert_values`):
+    a group's write carries several events per run, and a model instance for
+    each cost more than the insert itself.
+    """
     now = timezone.now()
-    events: list[RunEvent] = []
-    stored_runs: list[tuple[Run, int]] = []
+    rows: list[list[Any]] = []  # run_id, workflow_id, seq, type, node_id, payload, at
     for run, entries in batches:
         if not entries:
             continue
         last = int(run.last_seq) if allocated else _allocate(run, len(entries))
         first = last - len(entries) + 1
-        events.extend(
-            RunEvent(
-                run=run,
-                workflow_id=run.workflow_id,
-                seq=first + offset,
-                type=event_type,
-                node_id=node_id,
-                payload=payload,
-                at=now,
-            )
-            for offset, (event_type, node_id, payload) in enumerate(entries)
-        )
+        for offset, (event_type, node_id, payload) in enumerate(entries):
+            rows.append([run.pk, run.workflow_id, first + offset, event_type, node_id, payload, now])
         run.last_seq = last
-        stored_runs.append((run, first))
-    if not events:
-        return []
+    if not rows:
+        return
     if connection.vendor == "postgresql":
-        insert_rows(RunEvent, events, _EVENT_FIELDS)
+        ids = insert_values(RunEvent, _EVENT_FIELDS, [[row[i] for i in _ROW_ORDER] for row in rows])
     else:
-        RunEvent.objects.bulk_create(events)
-    if events[0].pk is None:  # a database that does not return ids from bulk inserts
-        events = [
-            event
-            for run, first in stored_runs
-            for event in RunEvent.objects.filter(run=run, seq__gte=first).order_by("seq")
-        ]
-    messages = [serialize_event(event) for event in events]
+        ids = _bulk_created_ids(rows)
+    messages = [
+        event_message(event_id, seq, run_id, workflow_id, event_type, node_id, at, payload)
+        for event_id, (run_id, workflow_id, seq, event_type, node_id, payload, at) in zip(ids, rows, strict=True)
+    ]
     transaction.on_commit(lambda: publish(messages))
-    return events
+
+
+def _bulk_created_ids(rows: list[list[Any]]) -> list[Any]:
+    """Other databases: Django's bulk insert; the ids are read back where the database returns none."""
+    created = RunEvent.objects.bulk_create([RunEvent(**dict(zip(_ROW_NAMES, row, strict=True))) for row in rows])
+    if not created or created[0].pk is not None:
+        return [event.pk for event in created]
+    first_seq = min(row[2] for row in rows)
+    stored = RunEvent.objects.filter(run_id__in={row[0] for row in rows}, seq__gte=first_seq).only("run_id", "seq")
+    ids = {(event.run_id, event.seq): event.pk for event in stored}
+    return [ids.get((row[0], row[2])) for row in rows]
 
 
 def publish(messages: list[dict[str, Any]]) -> None:
