@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from engine.core.jsonsafe import to_json
-from engine.db import update_from_values
+from engine.db import insert_rows, update_from_values
 from engine.models import Effect
 
 
@@ -70,6 +70,10 @@ class EffectEntry:
     business_key: str
 
 
+#: What a new ledger entry's row is written with (every column: its key is not generated).
+_NEW_EFFECT_FIELDS = list(Effect._meta.concrete_fields)
+
+
 def begin_effects(entries: Sequence[EffectEntry]) -> list[LedgerEffect]:
     """:func:`begin_effect` for the elements of a batch: one transaction, a read and an insert for all.
 
@@ -81,7 +85,7 @@ def begin_effects(entries: Sequence[EffectEntry]) -> list[LedgerEffect]:
         with transaction.atomic():
             rows = {row.key: row for row in Effect.objects.select_for_update().filter(key__in={e.key for e in entries})}
             seen = dict.fromkeys(rows)
-            new = []
+            new, now = [], timezone.now()
             for entry in entries:
                 if entry.key in seen:
                     continue
@@ -95,9 +99,13 @@ def begin_effects(entries: Sequence[EffectEntry]) -> list[LedgerEffect]:
                         business_key=entry.business_key[:500],
                         first_run_id=entry.run_id or None,
                         last_run_id=entry.run_id or None,
+                        created_at=now,
                     )
                 )
-            Effect.objects.bulk_create(new)
+            if connection.vendor == "postgresql":
+                insert_rows(Effect, new, _NEW_EFFECT_FIELDS)
+            else:
+                Effect.objects.bulk_create(new)
             handles: dict[str, LedgerEffect] = {row.key: LedgerEffect(row, uncertain=False) for row in new}
             by_key = {entry.key: entry for entry in entries}
             for key, row in rows.items():

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+_PLAIN_SCALARS = frozenset({str, bool, int, float})
+
 
 def to_json(value: Any) -> Any:
     """A JSON-compatible copy of ``value``.
@@ -18,7 +20,16 @@ def to_json(value: Any) -> Any:
     Raises:
         TypeError: a value that has no JSON form (the message names its type).
     """
-    if value is None or isinstance(value, str | bool | int | float):
+    kind = type(value)
+    # Exact types first: a node's output is mostly plain dicts, lists and scalars, and the ABC
+    # checks below cost more than the copy itself.
+    if kind in _PLAIN_SCALARS or value is None:
+        return value
+    if kind is dict:
+        return {key if type(key) is str else str(key): to_json(item) for key, item in value.items()}
+    if kind is list:
+        return [to_json(item) for item in value]
+    if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, Mapping):
         return {str(key): to_json(item) for key, item in value.items()}

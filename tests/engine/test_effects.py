@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+from django.db import connection
+
 from engine.core.states import RunStatus
 from engine.models import Effect
 from engine.services import replay_from, retry_run, start_run
@@ -51,3 +54,12 @@ def test_effects_are_keyed_by_business_key(engine_inline: InlineEngine, make_wor
         engine_inline.drive(run)
     assert remote.read_text().splitlines() == ["A", "B"]
     assert sorted(Effect.objects.values_list("business_key", flat=True)) == ["A", "B"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's indexes")
+def test_every_index_of_the_ledger_serves_a_lookup(db: Any) -> None:
+    """Each index is one more write per entry and per update; none repeats another."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'engine_effect'")
+        columns = sorted(row[0].split(" USING btree ")[1] for row in cursor.fetchall())
+    assert columns == ["(first_run_id)", "(key)", "(last_run_id)", "(workflow_id, kind, business_key)"]
