@@ -234,6 +234,16 @@ class Processes:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(5)
 
+    def retire(self, name: str) -> None:
+        """Stop the commands started as ``name`` and forget them: no longer checked, no longer counted.
+
+        Their peak RSS stays in :attr:`peaks`; CPU snapshots taken afterwards no longer include them.
+        """
+        for started in [s for s in self.started if s.name == name]:
+            self.stop(started)
+            self.started.remove(started)
+        self._cpu = {pid: entry for pid, entry in self._cpu.items() if entry[0] != name}
+
     def stop_all(self) -> None:
         for started in reversed(self.started):
             self.stop(started)
@@ -342,20 +352,27 @@ def start_web(procs: Processes, env: dict[str, str], port: int) -> Started:
 
 
 def start_workers(
-    procs: Processes, env: dict[str, str], processes: int, threads: int, *, batch_processes: int = 0
+    procs: Processes,
+    env: dict[str, str],
+    processes: int,
+    threads: int,
+    *,
+    batch_processes: int = 0,
+    prefix: str = "",
 ) -> Started:
     """``manage.py rundramatiq`` with ``processes`` worker processes of ``threads`` threads each.
 
     With ``batch_processes``, that many more processes serve only the batch queue
     (flushes), so a flush never waits for the interpreter behind threads that
-    advance runs; the others then serve only the runs' queue.
+    advance runs; the others then serve only the runs' queue. They are started as
+    ``{prefix}workers`` and ``{prefix}flushers``.
     """
     argv = [PYTHON, "manage.py", "rundramatiq", "--processes", str(processes), "--threads", str(threads)]
     if batch_processes:
         flushers = [PYTHON, "manage.py", "rundramatiq", "--processes", str(batch_processes), "--threads", "2"]
-        procs.start("flushers", [*flushers, "--skip-logging", "--queues", "engine_batches"], env)
+        procs.start(f"{prefix}flushers", [*flushers, "--skip-logging", "--queues", "engine_batches"], env)
         argv += ["--queues", "engine"]
-    started = procs.start("workers", [*argv, "--skip-logging"], env)
+    started = procs.start(f"{prefix}workers", [*argv, "--skip-logging"], env)
     # The worker processes import Django and declare their actors; they consume from Redis,
     # so messages sent before they are up simply wait in the queue.
     wait_until(lambda: len(descendants(started.process.pid)) > processes, timeout=60, what="the worker processes")
