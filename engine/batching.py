@@ -211,20 +211,39 @@ def _batch_limit(node_type: NodeType) -> int:
     return min(type(node_type).batch_size, int(settings.LEDGERLINE_ENGINE["BATCH_MAX_ITEMS"]))
 
 
-def next_flush_delay(key: str) -> float:
-    """Seconds until the next batch of ``key`` should go (0: now; -1: nothing is parked)."""
-    pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)
-    oldest = _with_runs(pending).order_by("id").first()
+@dataclass(frozen=True)
+class _KeyPlan:
+    """What a flush learns of its batch key once: every call under a key shares node type and configuration."""
+
+    node_type: NodeType
+    limit: int
+    #: The context the key's call budget is read through (its connection is loaded once).
+    budget: EngineContext
+
+
+def _plan_of(key: str) -> _KeyPlan | None:
+    oldest = _with_runs(BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)).order_by("id").first()
     if oldest is None:
-        return -1.0
+        return None
     node_type = node_types.get(oldest.node_type)
-    limit = _batch_limit(node_type)
+    return _KeyPlan(node_type, _batch_limit(node_type), _context(oldest, type(node_type)))
+
+
+def next_flush_delay(key: str, plan: _KeyPlan | None = None) -> float:
+    """Seconds until the next batch of ``key`` should go (0: now; -1: nothing is parked)."""
+    plan = plan or _plan_of(key)
+    if plan is None:
+        return -1.0
+    pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).order_by("id")
+    parked_at = list(pending.values_list("created_at", flat=True)[: plan.limit])
+    if not parked_at:
+        return -1.0
     backlog = pacing.Backlog(
-        pending=pending[:limit].count(),
-        oldest_age=(timezone.now() - oldest.created_at).total_seconds(),
-        batch_max=limit,
+        pending=len(parked_at),
+        oldest_age=(timezone.now() - parked_at[0]).total_seconds(),
+        batch_max=plan.limit,
     )
-    wait, limited = pacing.budget_of(_context(oldest, type(node_type)))
+    wait, limited = pacing.budget_of(plan.budget)
     return pacing.flush_delay(
         backlog,
         window=pacing.window_seconds(),
@@ -251,14 +270,17 @@ def flush_when_due(key: str) -> int:
         if not alone:
             pacing.send_unless_due(key, pacing.window_seconds())
             return 0
+        plan = _plan_of(key)
+        if plan is None:
+            return 0
         sent = 0
-        delay = next_flush_delay(key)
+        delay = next_flush_delay(key, plan)
         # While full batches are waiting and the budget admits them, send them one after the
         # other under this lock, without a message (and a worker's pick-up) between them.
         until = time.monotonic() + leases.lease_duration().total_seconds() / 4
         while delay == 0 and time.monotonic() < until:
-            sent += _send(key, reschedule=False)
-            delay = next_flush_delay(key)
+            sent += _send(key, reschedule=False, node_type=plan.node_type)
+            delay = next_flush_delay(key, plan)
         if delay >= 0:
             pacing.schedule_flush(key, delay)
         return sent
@@ -274,12 +296,13 @@ def flush(key: str, *, reschedule: bool = True) -> int:
         return _send(key, reschedule=reschedule) if alone else 0
 
 
-def _send(key: str, *, reschedule: bool) -> int:
-    """Claim and send one batch of ``key``; the caller holds the key's flush lock."""
-    parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
-    if parked_any is None:
-        return 0
-    node_type = node_types.get(parked_any.node_type)
+def _send(key: str, *, reschedule: bool, node_type: NodeType | None = None) -> int:
+    """Claim and send one batch of ``key`` (of ``node_type``, when known); the caller holds the key's flush lock."""
+    if node_type is None:
+        parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
+        if parked_any is None:
+            return 0
+        node_type = node_types.get(parked_any.node_type)
     limit = _batch_limit(node_type)
     _, claimed = _claim(key, limit)
     if not claimed:
@@ -290,11 +313,11 @@ def _send(key: str, *, reschedule: bool) -> int:
     except NodeError as exc:  # the whole request failed: every call shares the failure
         results = [exc] * len(claimed)
     except Exception as exc:
-        logger.exception("execute_batch of %s raised", parked_any.node_type)
+        logger.exception("execute_batch of %s raised", claimed[0].node_type)
         results = [exc] * len(claimed)
     if len(results) != len(claimed):
         mismatch = NodeError(
-            f"{parked_any.node_type} returned {len(results)} results for {len(claimed)} calls", code="batch_mismatch"
+            f"{claimed[0].node_type} returned {len(results)} results for {len(claimed)} calls", code="batch_mismatch"
         )
         results = [mismatch] * len(claimed)
     for parked, result, (context, _) in zip(claimed, results, calls, strict=True):
