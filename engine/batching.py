@@ -40,7 +40,7 @@ from connectors.sdk.registry import node_types
 from engine import leases, pacing, versions
 from engine.context import EngineContext
 from engine.core.states import RunStatus
-from engine.db import insert_rows, update_from_values
+from engine.db import create_all, update_from_values
 from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
@@ -64,10 +64,6 @@ class Call:
     attempt: int
     config: Mapping[str, Any]
     item: Any
-
-
-#: What a parked call's row is written with (all but its id).
-_NEW_ITEM_FIELDS = [field for field in BatchItem._meta.concrete_fields if not field.primary_key]
 
 
 def park(calls: Sequence[Call]) -> None:
@@ -105,10 +101,7 @@ def park(calls: Sequence[Call]) -> None:
             BatchItem.objects.filter(pk=parked.pk).update(
                 **fresh, batch_id="", claimed_at=None, created_at=timezone.now()
             )
-    if connection.vendor == "postgresql":
-        insert_rows(BatchItem, new, _NEW_ITEM_FIELDS)
-    else:
-        BatchItem.objects.bulk_create(new)
+    create_all(BatchItem, new)
     for key in sorted(keys):
         schedule_flush(key, delay_ms=int(settings.LEDGERLINE_ENGINE["BATCH_WINDOW_MS"]))
 

@@ -199,3 +199,19 @@ def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any])
         obj.pk = new_id
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def create_all(model: type[Any], objects: Sequence[Any]) -> None:
+    """Insert new instances of ``model``: :func:`insert_rows` on PostgreSQL, ``bulk_create`` elsewhere.
+
+    Like :func:`insert_rows`, nothing runs per instance: set creation times
+    (``auto_now_add``) yourself. On other databases the primary keys are set
+    where the database returns them.
+    """
+    if not objects:
+        return
+    if connection.vendor == "postgresql":
+        generated = [field for field in model._meta.concrete_fields if field.primary_key and field.db_returning]
+        insert_rows(model, objects, [field for field in model._meta.concrete_fields if field not in generated])
+    else:
+        model.objects.bulk_create(objects)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from engine.core.jsonsafe import to_json
-from engine.db import insert_rows, update_from_values
+from engine.db import create_all, update_from_values
 from engine.models import Effect
 
 
@@ -70,10 +70,6 @@ class EffectEntry:
     business_key: str
 
 
-#: What a new ledger entry's row is written with (every column: its key is not generated).
-_NEW_EFFECT_FIELDS = list(Effect._meta.concrete_fields)
-
-
 def begin_effects(entries: Sequence[EffectEntry]) -> list[LedgerEffect]:
     """:func:`begin_effect` for the elements of a batch: one transaction, a read and an insert for all.
 
@@ -102,10 +98,7 @@ def begin_effects(entries: Sequence[EffectEntry]) -> list[LedgerEffect]:
                         created_at=now,
                     )
                 )
-            if connection.vendor == "postgresql":
-                insert_rows(Effect, new, _NEW_EFFECT_FIELDS)
-            else:
-                Effect.objects.bulk_create(new)
+            create_all(Effect, new)
             handles: dict[str, LedgerEffect] = {row.key: LedgerEffect(row, uncertain=False) for row in new}
             by_key = {entry.key: entry for entry in entries}
             for key, row in rows.items():

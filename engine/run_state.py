@@ -20,7 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from engine.core.states import RunStatus
-from engine.db import insert_rows, update_from_values
+from engine.db import create_all, update_from_values
 from engine.events import record_run_events
 from engine.models import NodeRun, Run
 
@@ -34,7 +34,6 @@ NODE_RUN_FIELDS = [
 
 
 #: What a new node run's row is written with (all but its id).
-_NEW_NODE_RUN_FIELDS = [field for field in NodeRun._meta.concrete_fields if not field.primary_key]
 
 
 class RunRecorder:
@@ -200,15 +199,12 @@ def _update_runs(names: tuple[str, ...], group: Sequence[tuple[RunRecorder, dict
 
 
 def _save_node_runs(new: list[NodeRun], old: list[NodeRun], recorders: Sequence[RunRecorder]) -> None:
-    if new and connection.vendor == "postgresql":
-        insert_rows(NodeRun, new, _NEW_NODE_RUN_FIELDS)
-    elif new:
-        NodeRun.objects.bulk_create(new)
-        if any(nr.pk is None for nr in new):  # a database that does not return ids
-            by_run = {recorder.run.pk: recorder for recorder in recorders}
-            stored = NodeRun.objects.filter(run__in=list(by_run), node_id__in={nr.node_id for nr in new})
-            for node_run in stored:
-                by_run[node_run.run_id].node_runs[node_run.node_id] = node_run
+    create_all(NodeRun, new)
+    if any(nr.pk is None for nr in new):  # a database that does not return ids
+        by_run = {recorder.run.pk: recorder for recorder in recorders}
+        stored = NodeRun.objects.filter(run__in=list(by_run), node_id__in={nr.node_id for nr in new})
+        for node_run in stored:
+            by_run[node_run.run_id].node_runs[node_run.node_id] = node_run
     if len(old) == 1 or (old and connection.vendor != "postgresql"):
         for node_run in old:
             NodeRun.objects.filter(pk=node_run.pk).update(**{name: getattr(node_run, name) for name in NODE_RUN_FIELDS})
