@@ -311,7 +311,9 @@ def commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
-    dirty = git("status", "--porcelain", "--", "bench", "engine")
+    # Any change but this file's own entries (each run appends one) makes the figures the
+    # working tree's, not the commit's.
+    dirty = git("status", "--porcelain", "--", ".", ":(exclude)bench/RESULTS.md")
     return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
 
 
