@@ -5,7 +5,10 @@ Read from ``/proc``, so a figure taken on a busy machine says what else used the
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,3 +84,53 @@ class CpuSnapshot:
         shares["anything else on the machine"] = max(0.0, self.machine - sum(shares.values()))
         shares["whole machine"] = self.machine
         return {name: seconds * 1000 / items for name, seconds in sorted(shares.items())}
+
+
+def _fixed_work() -> int:
+    """A fixed pure-Python workload (about a millisecond on a fast core): the yardstick of :class:`SpeedProbe`."""
+    total = 0
+    for i in range(20_000):
+        total += i % 7
+    return total + len(json.dumps([{"n": i, "s": str(i)} for i in range(200)]))
+
+
+#: The row that reports a :class:`SpeedProbe`.
+SPEED_MEASURE = "machine speed: fixed workload CPU, median (µs; lower is faster)"
+
+
+class SpeedProbe:
+    """Times :func:`_fixed_work` every ``every`` seconds, by its own thread's CPU time, while a benchmark runs.
+
+    The cores of a shared host do not run at one speed: on this machine the
+    same workload took from 33 to 70 ms within one minute while nothing else
+    ran. CPU time per item grows with it, so each figure comes with the speed
+    it was taken at (lower is faster).
+    """
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.samples_us: list[float] = []
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="speed-probe")
+
+    def __enter__(self) -> SpeedProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            started = time.thread_time_ns()
+            _fixed_work()
+            self.samples_us.append((time.thread_time_ns() - started) / 1000)
+
+    def summary(self) -> str:
+        """``median (fastest to slowest, N samples)`` in µs, or ``-`` without samples."""
+        if not self.samples_us:
+            return "-"
+        ordered = sorted(self.samples_us)
+        median = ordered[len(ordered) // 2]
+        return f"{median:.0f} ({ordered[0]:.0f} to {ordered[-1]:.0f}, {len(ordered)} samples)"

@@ -138,7 +138,8 @@ def run(args: argparse.Namespace) -> harness.Report:
             since_throughput = timezone.now()
             cpu_before = cpu.CpuSnapshot.take(procs)
             window_start = time.time()
-            load = post_json_load(hook, order("tp"), rate=args.rate, seconds=args.seconds, threads=args.clients)
+            with cpu.SpeedProbe() as speed:
+                load = post_json_load(hook, order("tp"), rate=args.rate, seconds=args.seconds, threads=args.clients)
             window_end = time.time()
             accepted = load.statuses.get(202, 0)
             try:
@@ -175,6 +176,7 @@ def run(args: argparse.Namespace) -> harness.Report:
         report.add("completed runs/s, first stored → last done", f"{overall:.1f}", "≥ 300", overall >= 300)
     for name, ms in cpu_used.per_item_ms(counts["succeeded"]).items():
         report.add(f"CPU per completed run, {name} (ms)", f"{ms:.2f}")
+    report.add(cpu.SPEED_MEASURE, speed.summary())
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
     report.notes.append(

@@ -155,17 +155,18 @@ def run(args: argparse.Namespace) -> harness.Report:
 
             cpu_before = cpu.CpuSnapshot.take(procs)
             started = time.time()
-            for run_id in queued:  # the backlog reaches the workers at once
-                enqueue_run(run_id, on_commit=False)
+            with cpu.SpeedProbe() as speed:
+                for run_id in queued:  # the backlog reaches the workers at once
+                    enqueue_run(run_id, on_commit=False)
 
-            def done() -> bool:
-                procs.check_alive()
-                return _settled(workflow) >= len(inputs)
+                def done() -> bool:
+                    procs.check_alive()
+                    return _settled(workflow) >= len(inputs)
 
-            try:
-                harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=0.5)
-            except TimeoutError as exc:
-                print(exc)
+                try:
+                    harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=0.5)
+                except TimeoutError as exc:
+                    print(exc)
             cpu_used = cpu.CpuSnapshot.take(procs).minus(cpu_before)
             after = _control(base, "stats")
             runs = Run.objects.filter(workflow=workflow)
@@ -213,6 +214,7 @@ def run(args: argparse.Namespace) -> harness.Report:
         report.add("first run started → last finished (s)", f"{(span['last'] - span['first']).total_seconds():.1f}")
     for name, ms in cpu_used.per_item_ms(succeeded).items():
         report.add(f"CPU per order, {name} (ms)", f"{ms:.2f}")
+    report.add(cpu.SPEED_MEASURE, speed.summary())
     for name, mb in sorted(procs.peaks.items()):
         report.add(f"peak RSS {name} (MiB)", f"{mb:.0f}")
     report.notes.append(

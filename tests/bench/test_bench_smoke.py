@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from bench.cpu import SPEED_MEASURE
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [
@@ -84,6 +86,7 @@ def test_xero_posting() -> None:
     assert row(output, "runs succeeded / failed")[1] == "12 / 0"
     assert float(row(output, "CPU per order, workers (ms)")[1]) > 0
     assert not any(line.startswith("| CPU per order, warm-up") for line in output.splitlines())
+    assert "samples)" in row(output, SPEED_MEASURE)[1]  # the machine's speed while it was measured
     assert row(output, "429 answers (sandbox count)")[1] == "0"
     assert row(output, "duplicate references")[1] == "0"
 
