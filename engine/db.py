@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from django.db import close_old_connections, connection, connections
 from django.db.models import JSONField
 from dramatiq.middleware import Middleware
@@ -85,18 +84,7 @@ def _row_value(field: Any, value: Any) -> Any:
 
 
 def _rows_document(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """The rows as one JSON array of objects.
-
-    orjson writes the UUIDs and timestamps of every row itself (the standard
-    library calls back into Python for each, which was most of a group
-    write's encoding time), in the same forms as :func:`json_scalar`; what it
-    refuses (an integer beyond 64 bits) goes through the standard library.
-    """
-    document = [dict(zip(names, row, strict=True)) for row in rows]
-    try:
-        return orjson.dumps(document, default=json_scalar, option=orjson.OPT_NON_STR_KEYS).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(document, default=json_scalar)
+    return json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=json_scalar)
 
 
 def _recordset(names: Sequence[str], sql_types: Sequence[str]) -> str:
