@@ -115,10 +115,8 @@ def run(args: argparse.Namespace) -> harness.Report:
                 warm = post_json_load(
                     hook, order("warm"), rate=args.latency_rate, seconds=args.warmup_seconds, threads=4
                 )
-                harness.wait_until(
-                    lambda: _counts(workflow, warm_since)["succeeded"] >= warm.statuses.get(202, 0),
-                    timeout=args.drain_seconds,
-                    what="the warm-up's runs",
+                _wait_succeeded(
+                    workflow, warm_since, warm.statuses.get(202, 0), args.drain_seconds, "the warm-up's runs"
                 )
             posts_before = _stub_posts(stub_port)
             since = timezone.now()
@@ -130,10 +128,8 @@ def run(args: argparse.Namespace) -> harness.Report:
                 seconds=args.latency_seconds,
                 threads=max(4, args.clients // 2),
             )
-            harness.wait_until(
-                lambda: _counts(workflow, since)["succeeded"] >= latency.statuses.get(202, 0),
-                timeout=args.drain_seconds,
-                what="the latency phase's runs",
+            _wait_succeeded(
+                workflow, since, latency.statuses.get(202, 0), args.drain_seconds, "the latency phase's runs"
             )
             since_throughput = timezone.now()
             cpu_before = cpu.CpuSnapshot.take(procs)
@@ -143,12 +139,7 @@ def run(args: argparse.Namespace) -> harness.Report:
             window_end = time.time()
             accepted = load.statuses.get(202, 0)
             try:
-                harness.wait_until(
-                    lambda: _counts(workflow, since_throughput)["succeeded"] >= accepted,
-                    timeout=args.drain_seconds,
-                    what="the throughput phase's runs",
-                    every=1.0,
-                )
+                _wait_succeeded(workflow, since_throughput, accepted, args.drain_seconds, "the throughput phase's runs")
             except TimeoutError as exc:
                 print(exc)
             cpu_used = cpu.CpuSnapshot.take(procs).minus(cpu_before)
@@ -189,6 +180,11 @@ def run(args: argparse.Namespace) -> harness.Report:
         )
     )
     return report
+
+
+def _wait_succeeded(workflow: Any, since: Any, count: int, timeout: float, what: str) -> None:
+    """Wait until ``count`` runs of ``workflow`` stored since ``since`` have succeeded."""
+    harness.wait_until(lambda: _counts(workflow, since)["succeeded"] >= count, timeout=timeout, what=what, every=0.5)
 
 
 def _statuses(statuses: dict[int, int], errors: int) -> str:

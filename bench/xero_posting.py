@@ -84,10 +84,16 @@ def _setup(base: str, limit: int) -> tuple[Any, str, dict[str, Any]]:
     return org, contact["ContactID"], document
 
 
-def _settled(workflow: Any) -> int:
+def _wait_settled(procs: harness.Processes, workflow: Any, count: int, *, timeout: float, what: str) -> None:
+    """Wait until ``count`` runs of ``workflow`` have ended (every process still alive meanwhile)."""
     from engine.models import Run
 
-    return Run.objects.filter(workflow=workflow, status__in=["succeeded", "failed", "dead"]).count()
+    def settled() -> bool:
+        procs.check_alive()
+        ended = Run.objects.filter(workflow=workflow, status__in=["succeeded", "failed", "dead"])
+        return ended.count() >= count
+
+    harness.wait_until(settled, timeout=timeout, what=what, every=0.5)
 
 
 def _warm_up(
@@ -105,11 +111,7 @@ def _warm_up(
     for item in orders:
         start_run(workflow_version=version, input=item)
 
-    def done() -> bool:
-        procs.check_alive()
-        return _settled(workflow) >= len(orders)
-
-    harness.wait_until(done, timeout=args.timeout, what="the warm-up orders to be posted", every=0.5)
+    _wait_settled(procs, workflow, len(orders), timeout=args.timeout, what="the warm-up orders to be posted")
     procs.retire(f"{prefix}workers")
     procs.retire(f"{prefix}flushers")
 
@@ -159,12 +161,8 @@ def run(args: argparse.Namespace) -> harness.Report:
                 for run_id in queued:  # the backlog reaches the workers at once
                     enqueue_run(run_id, on_commit=False)
 
-                def done() -> bool:
-                    procs.check_alive()
-                    return _settled(workflow) >= len(inputs)
-
                 try:
-                    harness.wait_until(done, timeout=args.timeout, what="every order to be posted", every=0.5)
+                    _wait_settled(procs, workflow, len(inputs), timeout=args.timeout, what="every order to be posted")
                 except TimeoutError as exc:
                     print(exc)
             cpu_used = cpu.CpuSnapshot.take(procs).minus(cpu_before)

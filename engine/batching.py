@@ -286,16 +286,12 @@ def flush(key: str, *, reschedule: bool = True) -> int:
     schedules the next flush.
     """
     with pacing.flush_lock(key) as alone:
-        return _send(key, reschedule=reschedule) if alone else 0
+        plan = _plan_of(key) if alone else None
+        return _send(key, reschedule=reschedule, node_type=plan.node_type) if plan else 0
 
 
-def _send(key: str, *, reschedule: bool, node_type: NodeType | None = None) -> int:
-    """Claim and send one batch of ``key`` (of ``node_type``, when known); the caller holds the key's flush lock."""
-    if node_type is None:
-        parked_any = BatchItem.objects.filter(batch_key=key).only("node_type").first()
-        if parked_any is None:
-            return 0
-        node_type = node_types.get(parked_any.node_type)
+def _send(key: str, *, reschedule: bool, node_type: NodeType) -> int:
+    """Claim and send one batch of ``key``, calls of ``node_type``; the caller holds the key's flush lock."""
     limit = _batch_limit(node_type)
     _, claimed = _claim(key, limit)
     if not claimed:

@@ -199,7 +199,7 @@ def create_all(model: type[Any], objects: Sequence[Any]) -> None:
     if not objects:
         return
     if connection.vendor == "postgresql":
-        generated = [field for field in model._meta.concrete_fields if field.primary_key and field.db_returning]
-        insert_rows(model, objects, [field for field in model._meta.concrete_fields if field not in generated])
+        fields = [field for field in model._meta.concrete_fields if not (field.primary_key and field.db_returning)]
+        insert_rows(model, objects, fields)
     else:
         model.objects.bulk_create(objects)

@@ -25,12 +25,9 @@ from engine.models import Run, RunEvent
 logger = logging.getLogger(__name__)
 
 
-#: What a new event's row is written with (all but its id).
-_EVENT_FIELDS = [field for field in RunEvent._meta.concrete_fields if not field.primary_key]
-#: The attribute names of the rows :func:`record_run_events` builds, and where each of
-#: :data:`_EVENT_FIELDS` stands in them.
+#: The values of a new event's row, in order (every column but its id), and their fields.
 _ROW_NAMES = ("run_id", "workflow_id", "seq", "type", "node_id", "payload", "at")
-_ROW_ORDER = [_ROW_NAMES.index(field.attname) for field in _EVENT_FIELDS]
+_EVENT_FIELDS = [RunEvent._meta.get_field(name) for name in _ROW_NAMES]
 
 
 def workflow_group(workflow_id: object) -> str:
@@ -104,7 +101,7 @@ def record_run_events(
     each cost more than the insert itself.
     """
     now = timezone.now()
-    rows: list[list[Any]] = []  # run_id, workflow_id, seq, type, node_id, payload, at
+    rows: list[list[Any]] = []  # in the order of _ROW_NAMES
     for run, entries in batches:
         if not entries:
             continue
@@ -115,10 +112,7 @@ def record_run_events(
         run.last_seq = last
     if not rows:
         return
-    if connection.vendor == "postgresql":
-        ids = insert_values(RunEvent, _EVENT_FIELDS, [[row[i] for i in _ROW_ORDER] for row in rows])
-    else:
-        ids = _bulk_created_ids(rows)
+    ids = _insert(rows)
     messages = [
         event_message(event_id, seq, run_id, workflow_id, event_type, node_id, at, payload)
         for event_id, (run_id, workflow_id, seq, event_type, node_id, payload, at) in zip(ids, rows, strict=True)
@@ -126,8 +120,10 @@ def record_run_events(
     transaction.on_commit(lambda: publish(messages))
 
 
-def _bulk_created_ids(rows: list[list[Any]]) -> list[Any]:
-    """Other databases: Django's bulk insert; the ids are read back where the database returns none."""
+def _insert(rows: list[list[Any]]) -> list[Any]:
+    """Insert event rows; their ids in order (elsewhere than PostgreSQL, read back where none come back)."""
+    if connection.vendor == "postgresql":
+        return insert_values(RunEvent, _EVENT_FIELDS, rows)
     created = RunEvent.objects.bulk_create([RunEvent(**dict(zip(_ROW_NAMES, row, strict=True))) for row in rows])
     if not created or created[0].pk is not None:
         return [event.pk for event in created]

@@ -57,3 +57,10 @@ def test_nothing_is_published_when_the_transaction_rolls_back(
         raise RuntimeError("the state change failed")
     assert published == []
     assert not RunEvent.objects.filter(run=run, type="node.started").exists()
+
+
+def test_a_new_event_row_writes_every_column_but_its_id() -> None:
+    from engine.events import _EVENT_FIELDS
+
+    columns = {field.attname for field in RunEvent._meta.concrete_fields if not field.primary_key}
+    assert {field.attname for field in _EVENT_FIELDS} == columns
