@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.module_loading import autodiscover_modules
 
 
@@ -11,3 +12,6 @@ class EngineConfig(AppConfig):
         # Every installed app may define node types in a ``nodes`` module (or package).
         autodiscover_modules("nodes")
         from engine import checks  # noqa: F401  (registers the system checks)
+        from engine.db import fast_timestamps
+
+        connection_created.connect(fast_timestamps, dispatch_uid="engine.db.fast_timestamps")

@@ -27,11 +27,12 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from connectors.sdk.errors import FailureKind, NodeError
@@ -44,6 +45,9 @@ from engine.db import create_all, update_from_values
 from engine.dispatch import enqueue_due, enqueue_run
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
+
+if TYPE_CHECKING:
+    from connectors.sdk.handles import StoredConnection
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +91,7 @@ def park(calls: Sequence[Call]) -> None:
         if parked is None:
             new.append(
                 BatchItem(
-                    run=call.run,
+                    run_id=call.run.pk,
                     node_id=call.node_id,
                     attempt=call.attempt,
                     batch_key=key,
@@ -125,53 +129,104 @@ def outcome_of(parked: BatchItem) -> NodeOutcome | None:
     return NodeOutcome(output=stored["output"])
 
 
-def _claim(key: str, limit: int) -> tuple[str, list[BatchItem]]:
-    batch_id = uuid.uuid4().hex
-    with transaction.atomic():
-        # SKIP LOCKED: two flushes at once (one outlived its lock) take whole batches, not halves.
-        candidates = list(
-            BatchItem.objects.select_for_update(skip_locked=True)
-            .filter(batch_key=key, status=BatchItem.Status.PENDING)
-            .order_by("id")
-            .values_list("pk", flat=True)[:limit]
-        )
-        BatchItem.objects.filter(pk__in=candidates, status=BatchItem.Status.PENDING).update(
-            status=BatchItem.Status.CLAIMED, batch_id=batch_id, claimed_at=timezone.now()
-        )
-    # By primary key: the rows are locked by this claim until its commit, so each is ours
-    # (``batch_id`` has no index, and answered calls stay in the table).
-    claimed = list(_with_runs(BatchItem.objects.filter(pk__in=candidates, batch_id=batch_id)).order_by("id"))
-    return batch_id, claimed
+@dataclass(frozen=True)
+class Parked:
+    """A parked call as a flush reads it: the call, and what its node's context needs of its run."""
+
+    pk: int
+    run_id: Any
+    node_id: str
+    node_type: str
+    attempt: int
+    item: Any
+    workflow_id: Any
+    organization_id: int
+    trigger: Any
+    version_id: int
+    version_created_at: dt.datetime
 
 
-def _with_runs(parked: Any) -> Any:
-    """Parked calls with their runs and workflows, and their versions' creation times.
+#: What a flush reads of a parked call, its run, its workflow and its version, in ``Parked``'s order.
+#: Not the version itself: each process keeps every version's parsed graph (:mod:`engine.versions`),
+#: and a batch of 50 would read its document 50 times.
+_PARKED_VALUES = (
+    "pk", "run_id", "node_id", "node_type", "attempt", "item", "run__workflow_id",
+    "run__workflow__organization_id", "run__input", "run__workflow_version_id", "run__workflow_version__created_at",
+)  # fmt: skip
 
-    Not the versions themselves: each process keeps every version's parsed graph
-    (:mod:`engine.versions`), and a batch of 50 would read its document 50 times.
-    """
-    return parked.select_related("run", "run__workflow").annotate(
-        version_created_at=F("run__workflow_version__created_at")
+
+def _parked(rows: Any, limit: int | None = None) -> list[Parked]:
+    """``rows`` (parked calls, ordered) read as ``Parked``: no model instances, one query."""
+    return [Parked(*row) for row in rows.values_list(*_PARKED_VALUES)[:limit]]
+
+
+@lru_cache(maxsize=1)
+def _claim_sql() -> str:
+    """One statement (PostgreSQL): take up to a batch of a key's parked calls and return them as ``Parked``."""
+    item, run = BatchItem._meta, Run._meta
+    workflow = run.get_field("workflow").related_model._meta  # type: ignore[union-attr]
+    version = run.get_field("workflow_version").related_model._meta  # type: ignore[union-attr]
+    # SKIP LOCKED: two flushes at once (one outlived its lock) take whole batches, not halves.
+    pending = (
+        f"SELECT id FROM {item.db_table} WHERE batch_key = %s AND status = %s "  # noqa: S608 - names from models
+        "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+    )
+    return (
+        f"UPDATE {item.db_table} AS b SET status = %s, batch_id = %s, claimed_at = %s "  # noqa: S608 - names from models
+        f"FROM {run.db_table} AS r, {workflow.db_table} AS w, {version.db_table} AS v "
+        f"WHERE b.id IN ({pending}) AND r.id = b.run_id AND w.id = r.workflow_id AND v.id = r.workflow_version_id "
+        "RETURNING b.id, b.run_id, b.node_id, b.node_type, b.attempt, b.item, r.workflow_id, w.organization_id, "
+        "r.input, r.workflow_version_id, v.created_at"
     )
 
 
-def _node_config(parked: BatchItem) -> Mapping[str, Any]:
-    version = versions.get_version(parked.run.workflow_version_id, parked.version_created_at)  # type: ignore[attr-defined]
+def _claim(key: str, limit: int) -> list[Parked]:
+    """Take up to ``limit`` parked calls of ``key`` for one batch, oldest first."""
+    batch_id, now = uuid.uuid4().hex, timezone.now()
+    claimed, pending = str(BatchItem.Status.CLAIMED), str(BatchItem.Status.PENDING)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(), [claimed, batch_id, now, key, pending, limit])
+            rows = cursor.fetchall()
+        item_field, input_field = BatchItem._meta.get_field("item"), Run._meta.get_field("input")
+        parsed = [
+            Parked(
+                pk, run_id, node_id, node_type, attempt,
+                item_field.from_db_value(item, item_field.cached_col, connection), workflow_id, organization_id,
+                input_field.from_db_value(trigger, input_field.cached_col, connection), version_id, version_created_at,
+            )
+            for (
+                pk, run_id, node_id, node_type, attempt, item, workflow_id, organization_id, trigger, version_id,
+                version_created_at,
+            ) in rows
+        ]  # fmt: skip
+        return sorted(parsed, key=lambda parked: parked.pk)
+    with transaction.atomic():
+        candidates = list(
+            BatchItem.objects.select_for_update(skip_locked=True)
+            .filter(batch_key=key, status=pending)
+            .order_by("id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        BatchItem.objects.filter(pk__in=candidates, status=pending).update(
+            status=claimed, batch_id=batch_id, claimed_at=now
+        )
+    return _parked(BatchItem.objects.filter(pk__in=candidates, batch_id=batch_id).order_by("id"))
+
+
+def _context(parked: Parked, node_type: type[NodeType], shared: StoredConnection | None = None) -> EngineContext:
+    version = versions.get_version(parked.version_id, parked.version_created_at)
     spec = versions.graph_of(version).nodes.get(parked.node_id)
-    return spec.config if spec is not None else {}
-
-
-def _context(parked: BatchItem, node_type: type[NodeType]) -> EngineContext:
-    run = parked.run
     return EngineContext(
-        run_id=str(run.pk),
-        workflow_id=str(run.workflow_id),
-        organization_id=run.workflow.organization_id,
+        run_id=str(parked.run_id),
+        workflow_id=str(parked.workflow_id),
+        organization_id=parked.organization_id,
         node_id=parked.node_id,
         attempt=parked.attempt,
-        config=_node_config(parked),
-        trigger=run.input,
+        config=spec.config if spec is not None else {},
+        trigger=parked.trigger,
         connection_kind=node_type.connection_kind,
+        connection=shared,
     )
 
 
@@ -215,7 +270,8 @@ class _KeyPlan:
 
 
 def _plan_of(key: str) -> _KeyPlan | None:
-    oldest = _with_runs(BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING)).order_by("id").first()
+    pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).order_by("id")
+    oldest = next(iter(_parked(pending, limit=1)), None)
     if oldest is None:
         return None
     node_type = node_types.get(oldest.node_type)
@@ -227,13 +283,14 @@ def next_flush_delay(key: str, plan: _KeyPlan | None = None) -> float:
     plan = plan or _plan_of(key)
     if plan is None:
         return -1.0
-    pending = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).order_by("id")
-    parked_at = list(pending.values_list("created_at", flat=True)[: plan.limit])
-    if not parked_at:
+    # Counted up to one batch, in one row: a backlog's batch-full of timestamps is not read.
+    first = BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).order_by("id")[: plan.limit]
+    found = BatchItem.objects.filter(pk__in=first.values("pk")).aggregate(pending=Count("pk"), oldest=Min("created_at"))
+    if not found["pending"]:
         return -1.0
     backlog = pacing.Backlog(
-        pending=len(parked_at),
-        oldest_age=(timezone.now() - parked_at[0]).total_seconds(),
+        pending=found["pending"],
+        oldest_age=(timezone.now() - found["oldest"]).total_seconds(),
         batch_max=plan.limit,
     )
     wait, limited = pacing.budget_of(plan.budget)
@@ -272,7 +329,7 @@ def flush_when_due(key: str) -> int:
         # other under this lock, without a message (and a worker's pick-up) between them.
         until = time.monotonic() + leases.lease_duration().total_seconds() / 4
         while delay == 0 and time.monotonic() < until:
-            sent += _send(key, reschedule=False, node_type=plan.node_type)
+            sent += _send(key, reschedule=False, plan=plan)
             delay = next_flush_delay(key, plan)
         if delay >= 0:
             pacing.schedule_flush(key, delay)
@@ -287,16 +344,18 @@ def flush(key: str, *, reschedule: bool = True) -> int:
     """
     with pacing.flush_lock(key) as alone:
         plan = _plan_of(key) if alone else None
-        return _send(key, reschedule=reschedule, node_type=plan.node_type) if plan else 0
+        return _send(key, reschedule=reschedule, plan=plan) if plan else 0
 
 
-def _send(key: str, *, reschedule: bool, node_type: NodeType) -> int:
-    """Claim and send one batch of ``key``, calls of ``node_type``; the caller holds the key's flush lock."""
-    limit = _batch_limit(node_type)
-    _, claimed = _claim(key, limit)
+def _send(key: str, *, reschedule: bool, plan: _KeyPlan) -> int:
+    """Claim and send one batch of ``key``; the caller holds the key's flush lock."""
+    node_type = plan.node_type
+    claimed = _claim(key, plan.limit)
     if not claimed:
         return 0
-    calls = [(_context(parked, type(node_type)), parked.item) for parked in claimed]
+    # Every call of a key names the same connection: they share the one the plan loaded.
+    shared = plan.budget.loaded_connection()
+    calls = [(_context(parked, type(node_type), shared), parked.item) for parked in claimed]
     try:
         results = node_type.execute_batch(calls)
     except NodeError as exc:  # the whole request failed: every call shares the failure
@@ -309,18 +368,19 @@ def _send(key: str, *, reschedule: bool, node_type: NodeType) -> int:
             f"{claimed[0].node_type} returned {len(results)} results for {len(claimed)} calls", code="batch_mismatch"
         )
         results = [mismatch] * len(claimed)
+    answered = []
     for parked, result, (context, _) in zip(claimed, results, calls, strict=True):
-        parked.status = BatchItem.Status.DONE
-        parked.outcome = _stored(node_type, result, len(claimed))
+        outcome = _stored(node_type, result, len(claimed))
         if context.logs:
-            parked.outcome["logs"] = context.logs
+            outcome["logs"] = context.logs
+        answered.append(BatchItem(pk=parked.pk, status=BatchItem.Status.DONE, outcome=outcome))
     with transaction.atomic():
         if connection.vendor == "postgresql":
             fields = [BatchItem._meta.get_field("status"), BatchItem._meta.get_field("outcome")]
-            rows = [[parked.pk, parked.status, parked.outcome] for parked in claimed]
+            rows = [[done.pk, done.status, done.outcome] for done in answered]
             update_from_values(BatchItem, [("id", "bigint")], fields, rows, where="t.id = v.id")
         else:
-            BatchItem.objects.bulk_update(claimed, ["status", "outcome"])
+            BatchItem.objects.bulk_update(answered, ["status", "outcome"])
         wake(sorted({parked.run_id for parked in claimed}))
     if reschedule and BatchItem.objects.filter(batch_key=key, status=BatchItem.Status.PENDING).exists():
         schedule_flush(key)

@@ -63,6 +63,7 @@ class EngineContext:
         config: Mapping[str, Any],
         trigger: Any,
         connection_kind: str | None,
+        connection: StoredConnection | None = None,
     ) -> None:
         self.run_id = run_id
         self.workflow_id = workflow_id
@@ -74,13 +75,18 @@ class EngineContext:
         self.logs: list[dict[str, Any]] = []
         self._organization_id = organization_id
         self._connection_kind = connection_kind
-        self._connection: StoredConnection | None = None
+        #: Loaded on first use, unless the caller already holds it (the calls of one batch share it).
+        self._connection: StoredConnection | None = connection
 
     def connection(self) -> StoredConnection:
         if self._connection is None:
             self._connection = load_connection(
                 self.config.get("connection"), organization_id=self._organization_id, kind=self._connection_kind
             )
+        return self._connection
+
+    def loaded_connection(self) -> StoredConnection | None:
+        """The connection if it is loaded already (None before the first :meth:`connection`)."""
         return self._connection
 
     def state(self) -> DatabaseStateStore:

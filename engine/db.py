@@ -73,12 +73,24 @@ class DbConnectionsMiddleware(Middleware):
         connections.close_all()
 
 
-_PLAIN = (str, int, bool, dt.datetime, uuid.UUID)
+_PLAIN = frozenset({str, int, bool})
 
 
 def _row_value(field: Any, value: Any) -> Any:
-    """A field's value as it travels in the rows document: JSON values as they are, others prepared."""
-    if value is None or isinstance(field, JSONField) or type(value) in _PLAIN:
+    """A field's value as it travels in the rows document: JSON values as they are, others prepared.
+
+    Timestamps and UUIDs are made text here, by their exact type: left to the
+    encoder's ``default``, each cost a call into Python and its type tests, and a
+    group's rows hold a few hundred of them.
+    """
+    kind = type(value)
+    if kind in _PLAIN or value is None:
+        return value
+    if kind is dt.datetime:
+        return value.isoformat()
+    if kind is uuid.UUID:
+        return str(value)
+    if isinstance(field, JSONField):
         return value
     return field.get_db_prep_save(value, connection)
 
@@ -187,6 +199,105 @@ def insert_rows(model: type[Any], objects: Sequence[Any], fields: Sequence[Any])
         obj.pk = new_id
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+_Loading = tuple[list[str], list[tuple[int, list[Any], Any]]]
+_loadings: dict[type[Any], _Loading] = {}
+
+
+def _loading(model: type[Any]) -> _Loading:
+    """A model's attribute names in column order, and each column's converters with its expression."""
+    found = _loadings.get(model)
+    if found is None:
+        fields = model._meta.concrete_fields
+        converters = [
+            (index, steps, field.cached_col)
+            for index, field in enumerate(fields)
+            if (steps := [*connection.ops.get_db_converters(field.cached_col), *field.get_db_converters(connection)])
+        ]
+        found = _loadings[model] = ([field.attname for field in fields], converters)
+    return found
+
+
+def selected_columns(model: type[Any], alias: str) -> str:
+    """``alias.column, …`` of every concrete field of ``model``, in the order :func:`instances` reads them."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def instances(model: type[Any], rows: Sequence[Sequence[Any]], extra: Sequence[str] = ()) -> list[Any]:
+    """Model instances of rows read with :func:`selected_columns`, and ``extra`` columns after them.
+
+    What a ``RawQuerySet`` does for a statement Django cannot build (an
+    ``UPDATE … RETURNING``), without resolving its columns again for every
+    statement: each value goes through its field's converters, the instance
+    is made by ``Model.from_db``, and the columns after the model's are set
+    as the attributes named ``extra``.
+    """
+    attnames, converters = _loading(model)
+    width = len(attnames)
+    made = []
+    for row in rows:
+        values = list(row[:width])
+        for index, found, expression in converters:
+            for convert in found:
+                values[index] = convert(values[index], expression, connection)
+        instance = model.from_db(connection.alias, attnames, values)
+        for name, value in zip(extra, row[width:], strict=True):
+            setattr(instance, name, value)
+        made.append(instance)
+    return made
+
+
+def instances_of(model: type[Any], column: str, values: Sequence[Any]) -> list[Any]:
+    """Instances of ``model`` whose ``column`` is one of ``values``, read with :func:`instances`.
+
+    On PostgreSQL the values travel as one array parameter: the statement's
+    text is the same for any number of them, so it is parsed and planned once
+    per connection, not once per group size. Elsewhere, the ORM's ``__in``.
+    """
+    if not values:
+        return []
+    if connection.vendor != "postgresql":
+        return list(model._default_manager.filter(**{f"{column}__in": list(values)}))
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {selected_columns(model, 't')} FROM {table} AS t WHERE t.{column} = ANY(%s)",  # noqa: S608 - names from the model
+            [list(values)],
+        )
+        return instances(model, cursor.fetchall())
+
+
+def fast_timestamps(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Read ``timestamptz`` columns with psycopg's compiled parser on a new PostgreSQL connection.
+
+    Django's loader for them (``register_tzloader``) subclasses psycopg's
+    pure-Python one to set the connection's time zone, so the compiled loader,
+    which psycopg uses wherever a loader is its own, is never used: parsing was
+    about 4.5 µs a value against 2 here, and a claimed run has seven. This one
+    parses with the compiled loader and sets the time zone as Django's does
+    (same values, same ``tzinfo``). Connected to ``connection_created``.
+    """
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    if psycopg.pq.__impl__ != "binary":  # psycopg without its compiled package: Django's loader stays
+        return
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg_binary._psycopg import TimestamptzLoader as CompiledLoader  # type: ignore[attr-defined]
+
+    class Loader(BaseTzLoader):
+        timezone = connection.timezone
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._parse = CompiledLoader(oid, context).load
+
+        def load(self, data: Any) -> Any:
+            return self._parse(data).replace(tzinfo=self.timezone)
+
+    connection.connection.adapters.register_loader("timestamptz", Loader)
 
 
 def create_all(model: type[Any], objects: Sequence[Any]) -> None:

@@ -107,8 +107,10 @@ def record_run_events(
             continue
         last = int(run.last_seq) if allocated else _allocate(run, len(entries))
         first = last - len(entries) + 1
+        # As text once per run, not once per event for the row and again for its message.
+        run_id, workflow_id = str(run.pk), str(run.workflow_id)
         for offset, (event_type, node_id, payload) in enumerate(entries):
-            rows.append([run.pk, run.workflow_id, first + offset, event_type, node_id, payload, now])
+            rows.append([run_id, workflow_id, first + offset, event_type, node_id, payload, now])
         run.last_seq = last
     if not rows:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from engine.core.states import FINAL_RUN_STATES, RunStatus
+from engine.db import instances, selected_columns
 from engine.models import Run
 
 ACTIVE_STATES = [RunStatus.PENDING, RunStatus.RUNNING, RunStatus.WAITING]
@@ -82,20 +84,32 @@ def _claim_sql(which: str) -> str:
         "crash_count = CASE WHEN r.lease_owner = '' THEN r.crash_count ELSE r.crash_count + 1 END "
         f"FROM {workflow.db_table} AS w, {version.db_table} AS v "
         f"WHERE {which} AND w.id = r.workflow_id AND v.id = r.workflow_version_id "
-        "RETURNING r.*, w.organization_id AS claimed_organization_id, v.created_at AS claimed_version_created_at"
+        f"RETURNING {selected_columns(Run, 'r')}, w.organization_id, v.created_at"
     )
+
+
+#: What a claim returns after the run's own columns.
+_CLAIMED_EXTRA = ("claimed_organization_id", "claimed_version_created_at")
+
+
+def _claimed(sql: str, params: Sequence[Any]) -> list[Run]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return instances(Run, cursor.fetchall(), _CLAIMED_EXTRA)
 
 
 def _states() -> str:
     return ", ".join(["%s"] * len(ACTIVE_STATES))
 
 
+@lru_cache(maxsize=1)
 def _claim_one_sql() -> str:
     return _claim_sql(
         f"r.id = %s AND r.status IN ({_states()}) AND (r.lease_expires_at IS NULL OR r.lease_expires_at < %s)"
     )
 
 
+@lru_cache(maxsize=1)
 def _claim_due_sql() -> str:
     # SKIP LOCKED: workers claiming at the same time take different runs instead of queueing
     # on each other's rows. The partial index on unfinished runs keeps this off the finished ones.
@@ -133,7 +147,7 @@ def claim_and_load(run_id: str, owner: str) -> tuple[Run | None, dt.datetime | N
         return _loaded(Run(pk=run_id)), None
     now = timezone.now()
     params = [owner, now + lease_duration(), run_id, *[str(s) for s in ACTIVE_STATES], now]
-    rows = list(Run.objects.raw(_claim_one_sql(), params))
+    rows = _claimed(_claim_one_sql(), params)
     if rows:
         return rows[0], None
     row = Run.objects.filter(pk=run_id).values("status", "lease_expires_at").first()
@@ -170,6 +184,6 @@ def claim_due(owner: str, limit: int) -> list[Run]:
         return claimed
     states = [str(s) for s in ACTIVE_STATES]
     params = [owner, now + lease_duration(), *states, now, now, str(RunStatus.WAITING), now, limit]
-    runs = list(Run.objects.raw(_claim_due_sql(), params))
+    runs = _claimed(_claim_due_sql(), params)
     runs.sort(key=lambda run: run.created_at)
     return runs

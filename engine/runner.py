@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from engine import leases, versions
 from engine.core.states import NodeStatus
+from engine.db import instances_of
 from engine.dispatch import enqueue_due, enqueue_run
 from engine.models import BatchItem, NodeRun, Run
 from engine.run_state import RunRecorder, write_group
@@ -81,7 +82,7 @@ def advance_claimed(runs: Sequence[Run], owner: str) -> None:
     steppers: list[RunStepper] = []
     try:
         node_runs: dict[Any, list[NodeRun]] = {run.pk: [] for run in runs}
-        for node_run in NodeRun.objects.filter(run_id__in=list(node_runs)):
+        for node_run in instances_of(NodeRun, "run_id", list(node_runs)):
             node_runs[node_run.run_id].append(node_run)
         for run in runs:
             # Versions never change: each process reads a version's document once.
@@ -111,9 +112,7 @@ def _prefetch_batch_calls(steppers: Sequence[RunStepper]) -> None:
     by_run = {s.run.pk: s for s in waiting}
     for stepper in waiting:
         stepper.batch_calls = {}
-    # Not the calls' items (what was sent): a run coming back needs only the outcome.
-    answers = BatchItem.objects.filter(run_id__in=list(by_run)).defer("item")
-    for parked in answers:
+    for parked in instances_of(BatchItem, "run_id", list(by_run)):
         by_run[parked.run_id].batch_calls[(parked.node_id, parked.attempt)] = parked  # type: ignore[index]
 
 

@@ -237,7 +237,7 @@ class RunStepper:
 
     def _start_node(self, node_id: str, node_type: str, item: Any) -> NodeRun:
         """Record a node's start; a side effect's start also renews the lease (written before the effect)."""
-        node_run = self.node_runs.get(node_id) or NodeRun(run=self.run, node_id=node_id, node_type=node_type)
+        node_run = self.node_runs.get(node_id) or self._new_node_run(node_id, node_type)
         node_run.status = NodeStatus.RUNNING
         node_run.attempts += 1
         node_run.input = item
@@ -346,13 +346,16 @@ class RunStepper:
             },
         )
 
+    def _new_node_run(self, node_id: str, node_type: str) -> NodeRun:
+        """A node run not stored yet, tied to its run by id (assigning the run itself costs
+        Django's relation checks, once for every node of every run)."""
+        return NodeRun(run_id=self.run.pk, node_id=node_id, node_type=node_type)
+
     def _skip(self, node_ids: list[str], reason: str) -> None:
         """Mark nodes skipped; written with the next change (skips are pure)."""
         skipped = []
         for node_id in node_ids:
-            node_run = self.node_runs.get(node_id) or NodeRun(
-                run=self.run, node_id=node_id, node_type=self.graph.nodes[node_id].type
-            )
+            node_run = self.node_runs.get(node_id) or self._new_node_run(node_id, self.graph.nodes[node_id].type)
             node_run.status = NodeStatus.SKIPPED
             skipped.append(node_run)
         self.state.defer(skipped, [("node.skipped", node_id, {"reason": reason}) for node_id in node_ids])

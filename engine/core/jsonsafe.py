@@ -29,6 +29,8 @@ def to_json(value: Any) -> Any:
         return {key if type(key) is str else str(key): to_json(item) for key, item in value.items()}
     if kind is list:
         return [to_json(item) for item in value]
+    if kind is Decimal:  # amounts as JSON decoders with parse_float=Decimal give them
+        return str(value)
     if isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, Mapping):

@@ -9,8 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from psycopg.pq import Format
 
-from engine.db import insert_rows, update_from_values
+from engine.db import insert_rows, instances, selected_columns, update_from_values
 from engine.models import Run, RunEvent
 from engine.services import start_run
 from tests.support.flows import chain, manual, node
@@ -92,3 +93,29 @@ def test_large_integers_amounts_and_numeric_keys_round_trip(db: Any, make_workfl
     events[0].payload = {"big": 2**70, "amount": Decimal("12.50"), 3: "a number as key"}
     insert_rows(RunEvent, events, EVENT_FIELDS)
     assert RunEvent.objects.get(pk=events[0].pk).payload == {"big": 2**70, "amount": "12.50", "3": "a number as key"}
+
+
+def test_instances_read_back_every_field_as_the_orm_does(db: Any, make_workflow: Any) -> None:
+    run = a_run(make_workflow)
+    Run.objects.filter(pk=run.pk).update(
+        input={"amount": "12.50", "lines": [1, None]}, error=None, wake_at=timezone.now(), crash_count=2
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selected_columns(Run, 'r')}, 7 FROM engine_run AS r WHERE r.id = %s", [run.pk])
+        [loaded] = instances(Run, cursor.fetchall(), ["extra_column"])
+    expected = Run.objects.get(pk=run.pk)
+    for field in Run._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert loaded.extra_column == 7  # type: ignore[attr-defined]
+    assert loaded._state.adding is False
+
+
+def test_timestamps_keep_their_instant_and_come_back_in_the_connections_time_zone(db: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT '2024-02-29 23:59:59.123456+05:30'::timestamptz, '0001-01-01 00:00:00+00'::timestamptz")
+        leap, earliest = cursor.fetchone()
+    assert leap == dt.datetime(2024, 2, 29, 18, 29, 59, 123456, tzinfo=dt.UTC)
+    assert leap.tzinfo is connection.timezone
+    assert earliest == dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+    loader = connection.connection.adapters.get_loader(1184, Format.TEXT)
+    assert loader.__module__ == "engine.db"  # the compiled parser is in use
