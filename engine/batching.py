@@ -42,7 +42,7 @@ from engine import leases, pacing, versions
 from engine.context import EngineContext
 from engine.core.states import RunStatus
 from engine.db import create_all, update_from_values
-from engine.dispatch import enqueue_due, enqueue_run
+from engine.dispatch import enqueue_runs
 from engine.execution import NodeOutcome, normalise_output
 from engine.models import BatchItem, Run
 
@@ -405,12 +405,7 @@ def wake(run_ids: list[Any]) -> None:
             cursor.execute(_WAKE_SQL, [timezone.now(), list(run_ids), str(RunStatus.WAITING)])
     else:
         Run.objects.filter(pk__in=run_ids, status=RunStatus.WAITING).update(wake_at=timezone.now())
-    group = max(1, int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25)))
-    if len(run_ids) == 1:
-        enqueue_run(str(run_ids[0]))
-        return
-    for _ in range(0, len(run_ids), group):
-        enqueue_due()
+    enqueue_runs(run_ids)
 
 
 def release_stalled_batches(now: dt.datetime, stale_after: dt.timedelta) -> int:

@@ -28,7 +28,7 @@ from connectors.sdk.errors import WebhookRejected
 from connectors.sdk.nodes import TriggerEvent, WebhookRequest
 from engine import events, versions
 from engine.core.jsonsafe import to_json
-from engine.dispatch import enqueue_run
+from engine.dispatch import enqueue_runs
 from engine.models import Run, RunEvent, WebhookEndpoint
 from engine.webhooks import EndpointState, check_delivery, receive_delivery
 
@@ -253,8 +253,8 @@ class Stored:
 
     def dispatch(self) -> None:
         """Enqueue the new runs and publish their events (on commit, inside a transaction)."""
-        for run_id in self.new_runs:
-            enqueue_run(run_id)
+        if self.new_runs:
+            enqueue_runs(self.new_runs)
         if self.messages:
             messages = self.messages
             transaction.on_commit(lambda: events.publish(messages))

@@ -7,9 +7,11 @@ broker set-up, and so tests can take the place of the broker with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from engine import nudges
@@ -57,6 +59,21 @@ def enqueue_run(run_id: str, *, delay_seconds: float = 0.0, on_commit: bool = Tr
 def enqueue_due(*, on_commit: bool = True) -> None:
     """Ask a worker to advance whatever runs are due (see :mod:`engine.nudges`)."""
     _dispatch("due", "", 0.0, on_commit)
+
+
+def enqueue_runs(run_ids: Sequence[Any], *, on_commit: bool = True) -> None:
+    """Announce runs that became due together: their own message for one, else a nudge per group.
+
+    A worker takes due runs ``GROUP_SIZE`` at a time, so a nudge per run would
+    send the first worker to take them all and every other one to find none
+    (at 330 webhooks a second, three claims in four came back empty).
+    """
+    if len(run_ids) == 1:
+        enqueue_run(str(run_ids[0]), on_commit=on_commit)
+        return
+    group = max(1, int(settings.LEDGERLINE_ENGINE.get("GROUP_SIZE", 25)))
+    for _ in range(0, len(run_ids), group):
+        enqueue_due(on_commit=on_commit)
 
 
 def enqueue_flush(batch_key: str, *, delay_seconds: float = 0.0, on_commit: bool = True) -> None:

@@ -157,3 +157,16 @@ def test_a_memory_slot_taken_by_a_lost_nudge_frees_itself() -> None:
     expired = nudges._MemorySlots()
     assert expired.take(1, ttl=0) == 0
     assert expired.take(1, ttl=0) == 0  # its message was lost: the slot did not stay taken
+
+
+@pytest.mark.parametrize(("runs", "expected"), [(1, ["run-0"]), (2, ["due"]), (25, ["due"]), (26, ["due", "due"])])
+def test_runs_due_together_are_announced_once_per_group(runs: int, expected: list[str]) -> None:
+    from engine.dispatch import enqueue_runs, replace_sender
+
+    sent: list[str] = []
+    with (
+        override_settings(LEDGERLINE_ENGINE={**settings.LEDGERLINE_ENGINE, "GROUP_SIZE": 25}),
+        replace_sender(lambda kind, argument, delay: sent.append(argument if kind == "run" else kind)),
+    ):
+        enqueue_runs([f"run-{n}" for n in range(runs)], on_commit=False)
+    assert sent == expected
