@@ -125,3 +125,18 @@ def test_connections_are_checked_every_few_seconds_and_after_an_error(db: Any) -
     finally:
         connection.errors_occurred = False
     assert refresh_connections(now=1000.0 + 2 * CHECK_EVERY_SECONDS)
+
+
+def test_tables_updated_soon_after_they_are_written_leave_room_in_their_pages(db: Any) -> None:
+    import pytest
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a storage parameter of PostgreSQL")
+    from importlib import import_module
+
+    expected = import_module("engine.migrations.0010_room_for_updates").FILL_FACTORS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)", [list(expected)])
+        found = dict(cursor.fetchall())
+    assert found == {table: [f"fillfactor={percent}"] for table, percent in expected.items()}
