@@ -308,29 +308,36 @@ def flush_when_due(key: str) -> int:
 
     Holds the key's flush lock from the decision to the stored results; full
     batches that the budget admits go one after the other (for up to a
-    quarter of the run lease), then the next flush is scheduled. A
-    message that finds it taken sends nothing: the holder schedules the next
-    flush when it is done, and this one comes back after a batch window in
-    case the holder dies first.
+    quarter of the run lease), then the next flush is scheduled. Meanwhile
+    the key is marked as flushing (:func:`engine.pacing.flush_running`), so
+    the runs parking calls send no messages; its last look, after the mark
+    is gone, sees what they parked. A message that finds the lock taken by
+    such a flush sends nothing; taken by anything else (a direct
+    :func:`flush`), it comes back after a batch window, in case the holder
+    never schedules.
     """
-    # This message is spent: whatever is due next needs a message of its own (the mark said
-    # one was pending; left in place, a refused flush would leave a mark without a message).
-    pacing.flush_started(key)
     with pacing.flush_lock(key) as alone:
         if not alone:
-            pacing.send_unless_due(key, pacing.window_seconds())
+            if not pacing.flush_is_running(key):
+                # This message is spent: left in place, its mark would say a flush is coming.
+                pacing.flush_started(key)
+                pacing.send_unless_due(key, pacing.window_seconds())
             return 0
-        plan = _plan_of(key)
-        if plan is None:
-            return 0
+        pacing.flush_running(key)
         sent = 0
+        try:
+            plan = _plan_of(key)
+            delay = next_flush_delay(key, plan) if plan is not None else -1.0
+            # While full batches are waiting and the budget admits them, send them one after the
+            # other under this lock, without a message (and a worker's pick-up) between them.
+            until = time.monotonic() + leases.lease_duration().total_seconds() / 4
+            while plan is not None and delay == 0 and time.monotonic() < until:
+                sent += _send(key, reschedule=False, plan=plan)
+                delay = next_flush_delay(key, plan)
+        finally:
+            pacing.flush_started(key)
+        # After the mark is gone: calls parked while it kept their messages away are counted here.
         delay = next_flush_delay(key, plan)
-        # While full batches are waiting and the budget admits them, send them one after the
-        # other under this lock, without a message (and a worker's pick-up) between them.
-        until = time.monotonic() + leases.lease_duration().total_seconds() / 4
-        while delay == 0 and time.monotonic() < until:
-            sent += _send(key, reschedule=False, plan=plan)
-            delay = next_flush_delay(key, plan)
         if delay >= 0:
             pacing.schedule_flush(key, delay)
         return sent

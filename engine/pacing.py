@@ -208,8 +208,27 @@ def send_unless_due(key: str, delay: float) -> bool:
 
 
 def flush_started(key: str) -> None:
-    """A flush of ``key`` is running: the next schedule needs a new message."""
+    """The message that was due for ``key`` is spent: the next schedule needs a new message."""
     _marks().delete(key)
+
+
+#: The mark of a key whose flush message is sending: due since the epoch, so every schedule finds
+#: a flush "due by then" and sends nothing; that flush schedules the next itself when it is done.
+_RUNNING = 0.0
+
+
+def flush_running(key: str) -> None:
+    """A flush message of ``key`` holds its lock: parked calls need no message until it is done.
+
+    The mark lasts as long as the lock: a holder that dies takes both with it,
+    and the next park (or the scheduler's sweep) sends a message again.
+    """
+    _marks().set(key, _RUNNING, ttl=float(settings.LEDGERLINE_ENGINE["RUN_LEASE_SECONDS"]))
+
+
+def flush_is_running(key: str) -> bool:
+    """Whether a flush message of ``key`` is sending and will schedule the next itself."""
+    return _marks().get(key) == _RUNNING
 
 
 def budget_of(context: Any) -> tuple[float, bool]:

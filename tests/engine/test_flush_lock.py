@@ -89,11 +89,44 @@ def test_a_flush_while_another_flush_of_the_key_sends_claims_nothing_and_comes_b
     assert flush_when_due(key) == 6
     # The second flush sent nothing and left the four other calls parked…
     assert during == [(0, 4)]
-    # …and asked to come back one batch window later, in case the first dies before rescheduling.
-    assert engine_inline.flushes[0] == (key, 200)
     assert batch_sizes(calls) == [3, 3]
     assert BatchItem.objects.filter(status="pending").count() == 1  # waits for its window to fill up
-    assert engine_inline.flushes[-1][1] > 0  # the first flush, done, comes back when that window ends
+    # …and asked for no message: the first flush, done, comes back when that window ends.
+    assert [(k, delay > 0) for k, delay in engine_inline.flushes] == [(key, True)]
+
+
+@override_settings(LEDGERLINE_ENGINE=ENGINE)
+def test_calls_parked_while_a_flush_sends_wait_for_its_next_schedule_not_for_messages_of_their_own(
+    engine_inline: InlineEngine, make_workflow: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = tmp_path / "calls"
+    workflow = make_workflow(chain(manual(), node("post", "test.batch", calls_file=str(calls))))
+    park_many(workflow, 3)
+    [key] = set(BatchItem.objects.values_list("batch_key", flat=True))
+    monkeypatch.setattr(pacing, "budget_of", lambda context: (0.0, False))
+    asked: list[tuple[float, bool]] = []
+
+    def decide_now(key: str, delay: float) -> None:  # as after each commit (none happens in a test transaction)
+        asked.append((delay, pacing.send_unless_due(key, delay)))
+
+    monkeypatch.setattr(pacing, "schedule_flush", decide_now)
+    send = BatchRecordNode.execute_batch
+
+    def send_while_more_are_parked(self: Any, batch: Any) -> list[Any]:
+        if not asked:
+            park_many(workflow, 2, prefix="LATE")  # two runs park while the batch is on its way
+        return send(self, batch)
+
+    monkeypatch.setattr(BatchRecordNode, "execute_batch", send_while_more_are_parked)
+    engine_inline.flushes.clear()
+    assert batching.flush_when_due(key) == 3
+    # The two parked calls asked for a flush and sent nothing: the running flush's mark covered them.
+    assert [sent for _, sent in asked[:2]] == [False, False]
+    assert not pacing.flush_is_running(key)
+    # Its last look saw them and scheduled their flush: one message, after their window.
+    assert asked[2][1] is True and len(asked) == 3
+    assert [(k, delay > 0) for k, delay in engine_inline.flushes] == [(key, True)]
+    assert BatchItem.objects.filter(status="pending").count() == 2
 
 
 @override_settings(LEDGERLINE_ENGINE=ENGINE)
