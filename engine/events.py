@@ -132,7 +132,7 @@ def _insert(rows: list[list[Any]]) -> list[Any]:
     first_seq = min(row[2] for row in rows)
     stored = RunEvent.objects.filter(run_id__in={row[0] for row in rows}, seq__gte=first_seq).only("run_id", "seq")
     ids = {(str(event.run_id), event.seq): event.pk for event in stored}
-    return [ids.get((str(row[0]), row[2])) for row in rows]
+    return [ids.get((row[0], row[2])) for row in rows]  # the rows carry run ids as text
 
 
 def publish(messages: list[dict[str, Any]]) -> None:

@@ -33,9 +33,6 @@ NODE_RUN_FIELDS = [
 ]  # fmt: skip
 
 
-#: What a new node run's row is written with (all but its id).
-
-
 class RunRecorder:
     """The in-memory node runs of one claimed run, and the writes not yet made."""
 
